@@ -1,0 +1,201 @@
+"""``playground``: the window (once it exists), and headless run / export / bench / presets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Optional, TextIO
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_DIVERGED = 0, 2, 3
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    from playground.core.checkpoint import CheckpointError
+    from playground.core.spec import SpecError
+
+    try:
+        return args.func(args)
+    except (SpecError, CheckpointError) as e:
+        return _fail(str(e))
+    except RuntimeError as e:  # a missing resource or a torch problem, said in one line
+        return _fail(str(e).splitlines()[0])
+
+
+def _fail(message: str) -> int:
+    print(f"playground: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="playground", description="Build small neural networks and watch them train.")
+    parser.set_defaults(func=_default)
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    run = sub.add_parser("run", help="train an experiment headless and write its metrics")
+    run.add_argument("spec", help="experiment file (JSON) or preset name")
+    _add_overrides(run)
+    run.add_argument("--epochs", type=int, help="train this many epochs instead of the file's")
+    run.add_argument("--out", type=Path, help="folder for metrics.jsonl, spec.json, checkpoint (default runs/NAME)")
+    run.add_argument("--weights", type=Path, help="start from the weights of this checkpoint")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=_run)
+
+    export = sub.add_parser("export", help="write a standalone PyTorch script that reproduces the run")
+    export.add_argument("spec", help="experiment file (JSON) or preset name")
+    export.add_argument("-o", "--output", type=Path, required=True, help="the script to write, e.g. train.py")
+    _add_overrides(export)
+    export.set_defaults(func=_export)
+
+    bench = sub.add_parser("bench", help="time the trainer against a bare PyTorch loop and print the ratios")
+    bench.add_argument("--seconds", type=float, default=3.0, help="time per measurement (default 3)")
+    bench.set_defaults(func=_bench)
+
+    presets = sub.add_parser("presets", help="list the shipped experiments")
+    presets.set_defaults(func=_presets)
+    return parser
+
+
+def _add_overrides(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                        help="change one field, e.g. --set model.layers[0].units=8 --set optim.name=adam")
+
+
+def _load(args) -> "Experiment":  # noqa: F821
+    from playground.core.presets import load_experiment
+
+    exp = load_experiment(args.spec)
+    if args.overrides:
+        exp = exp.with_overrides(args.overrides)
+    return exp
+
+
+def _default(args) -> int:
+    """Until the window exists: train the default preset headless."""
+    args.spec, args.overrides, args.epochs, args.out, args.weights, args.quiet = "default", [], None, None, None, False
+    return _run(args)
+
+
+def _run(args) -> int:
+    from playground.core.checkpoint import load_checkpoint, save_checkpoint
+    from playground.core.trainer import Trainer
+
+    exp = _load(args)
+    if args.epochs is not None:
+        exp = exp.with_overrides([f"train.epochs={args.epochs}"])
+    state = load_checkpoint(args.weights).state_dict if args.weights else None
+    out = args.out or Path("runs") / (Path(args.spec).stem or "run")
+    out.mkdir(parents=True, exist_ok=True)
+    metrics_path = out / "metrics.jsonl"
+    progress = _Progress(exp.train.epochs, sys.stderr, enabled=not args.quiet)
+    last_epoch: dict = {}
+    with open(metrics_path, "w", encoding="utf-8") as metrics:
+        def on_record(record: dict) -> None:
+            metrics.write(json.dumps(record) + "\n")
+            metrics.flush()  # a crash loses at most the line being written
+            if record["type"] == "epoch":
+                last_epoch.update(record)
+                progress.update(record)
+            elif record["type"] == "message" and record["level"] != "info":
+                progress.say(record["text"])
+
+        trainer = Trainer(exp, on_record, state_dict=state)
+        trainer.resolved_experiment().save(out / "spec.json")
+        end = _run_interruptible(trainer)
+    progress.close()
+    save_checkpoint(out / "checkpoint.safetensors", trainer.exp, trainer.net, trainer.epoch, trainer.step)
+    print(_summary(last_epoch, end))
+    print(f"wrote {metrics_path}, {out / 'spec.json'}, {out / 'checkpoint.safetensors'}")
+    if end["reason"] == "diverged":
+        return EXIT_DIVERGED
+    return EXIT_BAD_INPUT if end["reason"] == "error" else EXIT_OK
+
+
+def _run_interruptible(trainer) -> dict:
+    """Train in a thread so Ctrl+C stops between two steps and the checkpoint is still written."""
+    result: dict = {}
+    worker = threading.Thread(target=lambda: result.update(trainer.run()), daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        trainer.stop()
+        worker.join()
+    return result
+
+
+def _summary(epoch: dict, end: dict) -> str:
+    parts = [f"{end['reason']}: {end['message']}"]
+    if epoch:
+        figures = [f"epoch {epoch['epoch']}"]
+        for key in ("train_loss", "val_loss", "train_acc", "val_acc"):
+            if epoch.get(key) is not None:
+                figures.append(f"{key} {epoch[key]:.4g}")
+        parts.append("final: " + ", ".join(figures))
+    return "\n".join(parts)
+
+
+class _Progress:
+    """A one-line progress bar on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, total: int, stream: TextIO, enabled: bool):
+        self.total, self.stream, self.enabled = total, stream, enabled
+        self._last = 0.0
+        self._width = 0
+
+    def update(self, record: dict) -> None:
+        now = time.monotonic()
+        if not self.enabled or (now - self._last < 0.1 and record["epoch"] < self.total):
+            return
+        self._last = now
+        done = record["epoch"] / max(self.total, 1)
+        bar = "#" * int(done * 24)
+        text = f"\repoch {record['epoch']}/{self.total} [{bar:<24}] loss {record['train_loss']:.4g}"
+        if record.get("val_loss") is not None:
+            text += f" val {record['val_loss']:.4g}"
+        self._width = max(self._width, len(text))
+        self.stream.write(text.ljust(self._width))
+        self.stream.flush()
+
+    def say(self, text: str) -> None:
+        if self._width:
+            self.stream.write("\n")
+            self._width = 0
+        self.stream.write(text + "\n")
+
+    def close(self) -> None:
+        if self.enabled and self._width:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _export(args) -> int:
+    from playground.core.export import export_script
+
+    exp = _load(args)
+    args.output.write_text(export_script(exp), encoding="utf-8")
+    print(f"wrote {args.output}: run it with python {args.output} (or torchrun --nproc_per_node=2 {args.output})")
+    return EXIT_OK
+
+
+def _bench(args) -> int:
+    from playground.core.bench import run_bench
+
+    run_bench(seconds=args.seconds, out=sys.stdout)
+    return EXIT_OK
+
+
+def _presets(args) -> int:
+    from playground.core.presets import load_experiment, preset_names
+
+    for name in preset_names():
+        exp = load_experiment(name)
+        print(f"{name:24} {exp.title}")
+        for line in exp.description.splitlines():
+            print(f"{'':24}   {line}")
+    return EXIT_OK

@@ -1,0 +1,29 @@
+"""Which devices torch can use here, and a plain-words fallback when the requested one is absent."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+
+
+def available_devices() -> list[str]:
+    names = ["cpu"]
+    if torch.cuda.is_available():
+        names.append("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        names.append("mps")
+    return names
+
+
+def resolve_device(requested: str) -> tuple[torch.device, Optional[str]]:
+    """The device to train on, and a message when it is not the one asked for."""
+    available = available_devices()
+    if requested == "auto":
+        for name in ("cuda", "mps"):
+            if name in available:
+                return torch.device(name), None
+        return torch.device("cpu"), "No GPU found: training on the CPU."
+    if requested in available:
+        return torch.device(requested), None
+    return torch.device("cpu"), f"{requested.upper()} was requested but torch sees no such GPU here: training on the CPU instead."

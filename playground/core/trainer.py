@@ -1,0 +1,339 @@
+"""The training loop: one batch at a time, controllable from another thread, reporting plain records.
+
+Records (the same ones ``playground run`` writes as JSON lines):
+- ``{"type": "epoch", "epoch", "step", "train_loss", "val_loss", "train_acc", "val_acc", "lr"}``;
+  epoch 0 is the untrained network, epoch k the network after k epochs, ``lr`` the rate used in it.
+  Losses are the mean data loss over the whole split in eval mode (no dropout, no regularization).
+- ``{"type": "probe", "step", "layers": [...]}`` (see probes.py), at step 0 and every ``probe_every``.
+- ``{"type": "message", "level", "text"}`` for things the user should know (a device fallback).
+- ``{"type": "end", "reason": "completed" | "diverged" | "stopped" | "error", "message", ...}`` last.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from typing import Callable, Optional
+
+import torch
+
+from playground.core.checkpoint import apply_weights
+from playground.core.augment import augment_batch, augment_enabled
+from playground.core.data import PreparedData, prepare_data
+from playground.core.devices import resolve_device
+from playground.core.losses import data_loss, resolved_loss
+from playground.core.model import build_model, hidden_blocks, layer_weights, set_block_dropout
+from playground.core.optimizers import OPTIMIZERS, build_optimizer, resolved_lr
+from playground.core.probes import ActivationProbe
+from playground.core.schedules import lr_factor
+from playground.core.spec import Experiment
+
+Record = dict
+GroupMaker = Callable[[torch.nn.Sequential, list], list[dict]]
+
+
+def single_group(net: torch.nn.Sequential, plans: list) -> list[dict]:
+    """Every trainable parameter at the base LR (a transfer-learning mode passes its own maker)."""
+    return [{"params": [p for p in net.parameters() if p.requires_grad], "name": "all", "lr_scale": 1.0}]
+
+
+class Trainer:
+    """Owns the model, the data tensors and the optimizer of one run.
+
+    ``run()`` blocks until the run ends; ``pause``, ``resume``, ``request_step``, ``stop`` and the
+    ``set_*`` methods may be called from any other thread and act between two steps.
+    """
+
+    def __init__(self, exp: Experiment, on_record: Optional[Callable[[Record], None]] = None, *,
+                 data: Optional[PreparedData] = None, param_groups: GroupMaker = single_group,
+                 state_dict: Optional[dict] = None):
+        self.exp = exp.copy()
+        self.on_record = on_record or (lambda record: None)
+        self.device, device_note = resolve_device(exp.train.device)
+        level = "info" if exp.train.device == "auto" else "warning"
+        self._notes = [(level, device_note)] if device_note else []
+        self.data = data if data is not None else prepare_data(exp.data)
+        info = self.data.info
+        self.loss_name = resolved_loss(exp, info.task)
+        self.classification = info.task == "classification"
+
+        torch.manual_seed(exp.train.seed)
+        self.net, self.plans = build_model(exp.model, self.data.input_shape, max(info.num_classes, 1))
+        if state_dict is not None:
+            apply_weights(self.net, state_dict, "the checkpoint")
+        self.net.to(self.device)
+        self.blocks = hidden_blocks(self.net, self.plans)
+        self._weights = layer_weights(self.net)
+
+        self.x_train, self.y_train = self._tensors(self.data.x_train, self.data.y_train)
+        self.x_val, self.y_val = self._tensors(self.data.x_val, self.data.y_val)
+        self.optimizer = build_optimizer(param_groups(self.net, self.plans), exp.optim)
+        self.full_batch = OPTIMIZERS[exp.optim.name].full_batch or exp.train.batch_size == 0 \
+            or exp.train.batch_size >= len(self.x_train)
+        self._batch_gen = torch.Generator(device=self.device).manual_seed(exp.train.seed)
+        self._augment_gen = torch.Generator(device=self.device).manual_seed(exp.train.seed + 1)
+        self._augmenting = augment_enabled(exp.data.augment, info.kind)
+
+        self.epoch = 0  # epochs completed
+        self.step = 0  # optimizer steps completed
+        self.lr = resolved_lr(exp.optim) * lr_factor(exp.schedule, 0, exp.train.epochs)
+        self._batches: tuple[torch.Tensor, ...] = ()
+        self._batch_index = 0
+        self._started = False
+        self._end: Optional[Record] = None
+
+        # control, shared with other threads
+        self._cond = threading.Condition()
+        self._running = True
+        self._stopped = False
+        self._pending_steps = 0
+        self._changes: deque[Callable[[], None]] = deque()
+        self._go = True  # fast path: running, not stopped, nothing queued
+
+    # -- control from other threads ---------------------------------------------------------
+    def pause(self) -> None:
+        self._control(running=False)
+
+    def resume(self) -> None:
+        self._control(running=True)
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._go = False
+            self._cond.notify_all()
+
+    def request_step(self) -> None:
+        """While paused: run exactly one more batch."""
+        with self._cond:
+            self._pending_steps += 1
+            self._cond.notify_all()
+
+    def set_lr(self, lr: float) -> None:
+        self._queue(lambda: self._apply_lr(lr))
+
+    def set_l1(self, l1: float) -> None:
+        self._queue(lambda: setattr(self.exp.optim, "l1", l1))
+
+    def set_weight_decay(self, weight_decay: float) -> None:
+        def apply():
+            self.exp.optim.weight_decay = weight_decay
+            for group in self.optimizer.param_groups:
+                if "weight_decay" in group:
+                    group["weight_decay"] = weight_decay
+        self._queue(apply)
+
+    def set_dropout(self, p: float) -> None:
+        """The model-wide dropout; layers with their own rate keep it."""
+        def apply():
+            self.exp.model.dropout = p
+            for plan, block in self.blocks:
+                if self.exp.model.layers[plan.spec_index].dropout is None:
+                    set_block_dropout(plan, block, p)
+        self._queue(apply)
+
+    def resolved_experiment(self) -> Experiment:
+        """The experiment with every default this run chose written out (for DIR/spec.json)."""
+        exp = self.exp.copy()
+        exp.optim.lr = resolved_lr(exp.optim)
+        if exp.optim.name in ("momentum", "nesterov") and exp.optim.momentum is None:
+            exp.optim.momentum = 0.9
+        if exp.optim.name in ("adam", "adamw") and exp.optim.betas is None:
+            exp.optim.betas = [0.9, 0.999]
+        exp.train.loss = self.loss_name
+        exp.train.device = self.device.type
+        exp.data.n_samples = exp.data.n_samples or self.data.info.default_samples
+        return exp
+
+    @property
+    def finished(self) -> bool:
+        return self._end is not None
+
+    # -- the loop -----------------------------------------------------------------------------
+    def run(self) -> Record:
+        """Train until the planned epochs are done, the loss diverges or ``stop()`` is called."""
+        try:
+            self._start()
+            while self._end is None:
+                if self.epoch >= self.exp.train.epochs:
+                    self._finish("completed", f"trained {self.epoch} epochs")
+                elif not self._gate():
+                    self._finish("stopped", f"stopped at epoch {self.epoch}, step {self.step}")
+                else:
+                    self.train_step()
+        except (RuntimeError, ValueError) as e:  # torch reports device and shape problems as these
+            self._finish("error", f"training failed at step {self.step}: {e}")
+        return self._end
+
+    def train_step(self) -> None:
+        """One optimizer step on the next batch; evaluates and reports when it ends an epoch."""
+        self._start()
+        if self._batch_index == 0:
+            self._start_epoch()
+        probe = self._probe_for(self.step)
+        if self.full_batch:
+            xb, yb = self.x_train, self.y_train
+        else:
+            idx = self._batches[self._batch_index]
+            xb, yb = self.x_train.index_select(0, idx), self.y_train.index_select(0, idx)
+        if self._augmenting:
+            xb = augment_batch(xb, self.exp.data.augment, self.data.info.kind, self._augment_gen)
+        if probe is not None:
+            with probe:
+                loss = self._optimize(xb, yb, probe)
+        else:
+            loss = self._optimize(xb, yb, None)
+        if not math.isfinite(loss):
+            self._diverged(loss)
+            return
+        self.step += 1
+        self._batch_index += 1
+        if probe is not None:
+            self.on_record(probe.record(self.step - 1))
+        if self._batch_index >= len(self._batches):
+            self._end_epoch()
+
+    def _optimize(self, xb: torch.Tensor, yb: torch.Tensor, probe: Optional[ActivationProbe]) -> float:
+        optim = self.exp.optim
+        if OPTIMIZERS[optim.name].full_batch:
+            evaluations = 0
+
+            def closure():
+                nonlocal evaluations
+                self.optimizer.zero_grad(set_to_none=True)
+                total = self._regularized(data_loss(self.net(xb), yb, self.loss_name, self.exp.train.reduction))
+                total.backward()
+                if probe is not None and evaluations == 0:
+                    probe.before_update()  # the gradients and weights before this step's update
+                evaluations += 1
+                return total
+            return self.optimizer.step(closure).item()  # L-BFGS returns the loss before its update
+        loss = data_loss(self.net(xb), yb, self.loss_name, self.exp.train.reduction)
+        if optim.l1:
+            loss = loss + optim.l1 * sum(w.abs().sum() for w in self._weights)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        value = loss.item()
+        if probe is not None and math.isfinite(value):
+            probe.before_update()
+        if math.isfinite(value):
+            self.optimizer.step()
+        return value
+
+    def _regularized(self, loss: torch.Tensor) -> torch.Tensor:
+        """L-BFGS has no weight_decay of its own: L2 goes into its loss, as does L1 for everyone."""
+        optim = self.exp.optim
+        if optim.l1:
+            loss = loss + optim.l1 * sum(w.abs().sum() for w in self._weights)
+        if optim.weight_decay:
+            loss = loss + 0.5 * optim.weight_decay * sum((p * p).sum() for p in self.net.parameters())
+        return loss
+
+    def evaluate(self) -> dict:
+        """Mean data loss and accuracy on both splits, in eval mode."""
+        self.net.eval()
+        try:
+            with torch.no_grad():
+                train = self._measure(self.x_train, self.y_train)
+                val = self._measure(self.x_val, self.y_val) if len(self.x_val) else (None, None)
+        finally:
+            self.net.train()
+        return {"train_loss": train[0], "val_loss": val[0], "train_acc": train[1], "val_acc": val[1]}
+
+    def _measure(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, Optional[float]]:
+        out = self.net(x)
+        loss = data_loss(out, y, self.loss_name, "mean").item()
+        acc = (out.argmax(1) == y).float().mean().item() if self.classification else None
+        return loss, acc
+
+    # -- internals ----------------------------------------------------------------------------
+    def _tensors(self, x, y) -> tuple[torch.Tensor, torch.Tensor]:
+        return (torch.as_tensor(x, device=self.device),
+                torch.as_tensor(y, device=self.device))
+
+    def _start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        for level, text in self._notes:
+            self.on_record({"type": "message", "level": level, "text": text})
+        self.on_record({"type": "epoch", "epoch": 0, "step": 0, **self.evaluate(), "lr": self.lr})
+
+    def _start_epoch(self) -> None:
+        self.lr = resolved_lr(self.exp.optim) * lr_factor(self.exp.schedule, self.epoch, self.exp.train.epochs)
+        self._set_group_lrs()
+        self.net.train()
+        if self.full_batch:
+            self._batches = (torch.empty(0),)
+        else:
+            n = len(self.x_train)
+            perm = torch.randperm(n, generator=self._batch_gen, device=self.device)
+            self._batches = perm.split(self.exp.train.batch_size)
+
+    def _end_epoch(self) -> None:
+        self.epoch += 1
+        self._batch_index = 0
+        self.on_record({"type": "epoch", "epoch": self.epoch, "step": self.step, **self.evaluate(), "lr": self.lr})
+
+    def _set_group_lrs(self) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.lr * group["lr_scale"]
+
+    def _apply_lr(self, lr: float) -> None:
+        self.exp.optim.lr = lr
+        self.lr = lr * lr_factor(self.exp.schedule, self.epoch, self.exp.train.epochs)
+        self._set_group_lrs()
+
+    def _probe_for(self, step: int) -> Optional[ActivationProbe]:
+        every = self.exp.train.probe_every
+        if every and step % every == 0 and self.blocks:
+            return ActivationProbe(self.blocks)
+        return None
+
+    def _diverged(self, loss: float) -> None:
+        optim = self.exp.optim
+        what = "NaN" if math.isnan(loss) else "infinite"
+        if OPTIMIZERS[optim.name].full_batch:
+            advice = "its line search could not keep the loss finite; try a smaller network or standardized inputs"
+        else:
+            lr = resolved_lr(optim)
+            advice = f"the learning rate {lr:g} is too high for {optim.name}; try {lr / 10:g} or lower"
+        self._finish("diverged", f"loss diverged (became {what}) at step {self.step}, epoch {self.epoch + 1}: {advice}")
+
+    def _finish(self, reason: str, message: str) -> None:
+        self._end = {"type": "end", "reason": reason, "message": message, "epoch": self.epoch, "step": self.step}
+        self.on_record(self._end)
+
+    def _control(self, running: bool) -> None:
+        with self._cond:
+            self._running = running
+            self._refresh_go()
+            self._cond.notify_all()
+
+    def _queue(self, change: Callable[[], None]) -> None:
+        with self._cond:
+            self._changes.append(change)
+            self._go = False
+            self._cond.notify_all()
+
+    def _refresh_go(self) -> None:
+        self._go = self._running and not self._stopped and not self._changes
+
+    def _gate(self) -> bool:
+        """Between steps: apply queued changes, wait while paused; False once stopped."""
+        if self._go:
+            return True
+        with self._cond:
+            while True:
+                while self._changes:
+                    self._changes.popleft()()
+                if self._stopped:
+                    return False
+                if self._running:
+                    self._refresh_go()
+                    return True
+                if self._pending_steps:
+                    self._pending_steps -= 1
+                    return True
+                self._cond.wait()
