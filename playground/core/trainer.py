@@ -89,7 +89,7 @@ class Trainer:
         self._stopped = False
         self._pending_steps = 0
         self._changes: deque[Callable[[], None]] = deque()
-        self._go = True  # fast path: running, not stopped, nothing queued
+        self._go = True  # fast path: running and not stopped
 
     # -- control from other threads ---------------------------------------------------------
     def pause(self) -> None:
@@ -169,6 +169,8 @@ class Trainer:
     def train_step(self) -> None:
         """One optimizer step on the next batch; evaluates and reports when it ends an epoch."""
         self._start()
+        while self._changes:  # set_lr and friends, queued from other threads
+            self._changes.popleft()()
         if self._batch_index == 0:
             self._start_epoch()
         probe = self._probe_for(self.step)
@@ -312,22 +314,17 @@ class Trainer:
             self._cond.notify_all()
 
     def _queue(self, change: Callable[[], None]) -> None:
-        with self._cond:
-            self._changes.append(change)
-            self._go = False
-            self._cond.notify_all()
+        self._changes.append(change)  # deque appends are atomic; applied before the next step
 
     def _refresh_go(self) -> None:
-        self._go = self._running and not self._stopped and not self._changes
+        self._go = self._running and not self._stopped
 
     def _gate(self) -> bool:
-        """Between steps: apply queued changes, wait while paused; False once stopped."""
+        """Between steps: wait while paused; False once stopped."""
         if self._go:
             return True
         with self._cond:
             while True:
-                while self._changes:
-                    self._changes.popleft()()
                 if self._stopped:
                     return False
                 if self._running:

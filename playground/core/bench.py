@@ -1,0 +1,172 @@
+"""``playground bench``: the Trainer against a bare hand-written PyTorch loop, on the same work.
+
+Both sides build the same model (``build_model``, same seed), train on the same tensors, shuffle
+with a seeded ``torch.randperm`` each epoch, read ``loss.item()`` every step and evaluate mean loss
+and accuracy on both splits after every epoch, as the Trainer does. The variants of a workload are
+timed in one process: warmed up, then run in turn (bare, trainer, trainer + probes, bare, ...) for
+several short rounds of whole epochs; the median steps/s of each variant is reported.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import statistics
+import sys
+import time
+from typing import Callable, TextIO
+
+import torch
+
+from playground.core.data import PreparedData, prepare_data
+from playground.core.devices import resolve_device
+from playground.core.losses import data_loss, resolved_loss
+from playground.core.model import build_model
+from playground.core.optimizers import build_optimizer
+from playground.core.spec import Experiment, LayerSpec, TrainSpec
+from playground.core.trainer import Trainer
+
+RATIO_TARGET = 0.95  # trainer steps/s over bare steps/s, at least
+PROBE_COST_TARGET = 0.10  # 1 - (probes on) / (probes off), at most
+ROUNDS = 7  # timed rounds per variant; the median is reported
+DEFAULT_PROBE_EVERY = TrainSpec().probe_every
+
+Epoch = Callable[[], int]  # runs one epoch, returns the steps it took
+
+
+def workloads() -> dict[str, Experiment]:
+    """The tiny 2D net of the default experiment and a small digits CNN."""
+    tiny = Experiment()  # circle, 2-4-2 tanh + output, sgd lr 0.03, batch 10
+    cnn = Experiment()
+    cnn.data.name = "digits"
+    cnn.data.preprocess = "standardize"
+    cnn.model.activation = "relu"
+    cnn.model.layers = [LayerSpec(type="conv", channels=8, kernel=3), LayerSpec(type="pool", kernel=2),
+                        LayerSpec(type="conv", channels=16, kernel=3), LayerSpec(type="pool", kernel=2),
+                        LayerSpec(type="dense", units=32)]
+    cnn.optim.name = "adam"
+    cnn.train.batch_size = 32
+    return {"tiny 2D net": tiny, "digits CNN": cnn}
+
+
+def bare_loop(exp: Experiment, data: PreparedData) -> Callable[[], dict]:
+    """A plain PyTorch loop doing the Trainer's work; returns ``epoch()``, which trains one epoch and
+    returns ``{"steps", "train_loss", "val_loss", "train_acc", "val_acc"}``."""
+    device, _ = resolve_device(exp.train.device)
+    loss_name = resolved_loss(exp, data.info.task)
+    torch.manual_seed(exp.train.seed)
+    net, _ = build_model(exp.model, data.input_shape, max(data.info.num_classes, 1))
+    net.to(device)
+    optimizer = build_optimizer([{"params": list(net.parameters())}], exp.optim)  # a plain torch.optim one
+    x_train, y_train = torch.as_tensor(data.x_train, device=device), torch.as_tensor(data.y_train, device=device)
+    x_val, y_val = torch.as_tensor(data.x_val, device=device), torch.as_tensor(data.y_val, device=device)
+    generator = torch.Generator(device=device).manual_seed(exp.train.seed)
+    batch_size = exp.train.batch_size
+
+    def evaluate(x, y):
+        out = net(x)
+        return data_loss(out, y, loss_name).item(), (out.argmax(1) == y).float().mean().item()
+
+    def epoch() -> dict:
+        net.train()
+        steps = 0
+        for idx in torch.randperm(len(x_train), generator=generator, device=device).split(batch_size):
+            xb, yb = x_train.index_select(0, idx), y_train.index_select(0, idx)
+            loss = data_loss(net(xb), yb, loss_name)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if not math.isfinite(loss.item()):
+                raise RuntimeError("the bare loop diverged")
+            optimizer.step()
+            steps += 1
+        net.eval()
+        with torch.no_grad():
+            (train_loss, train_acc), (val_loss, val_acc) = evaluate(x_train, y_train), evaluate(x_val, y_val)
+        return {"steps": steps, "train_loss": train_loss, "val_loss": val_loss,
+                "train_acc": train_acc, "val_acc": val_acc}
+
+    return epoch
+
+
+def trainer_loop(exp: Experiment, data: PreparedData, probe_every: int) -> Callable[[], dict]:
+    """The Trainer on the same work; returns ``epoch()``, which runs ``train_step()`` until one more
+    epoch is done and returns its epoch record plus ``"steps"``."""
+    exp = exp.copy()
+    exp.train.probe_every = probe_every
+    latest: dict = {}
+    trainer = Trainer(exp, lambda record: latest.update({record["type"]: record}), data=data)
+
+    def epoch() -> dict:
+        start_epoch, start_step = trainer.epoch, trainer.step
+        while trainer.epoch == start_epoch:
+            trainer.train_step()
+            if trainer.finished:
+                raise RuntimeError(f"the trainer stopped: {latest['end']['message']}")
+        return {**latest["epoch"], "steps": trainer.step - start_step}
+
+    return epoch
+
+
+def interleaved(variants: dict[str, Epoch], seconds: float, rounds: int = ROUNDS) -> dict[str, list[float]]:
+    """Steps/s of each variant in each round. Each variant is warmed up (which also times one
+    epoch), then the variants take turns, ``rounds`` times, each running whole epochs for about
+    ``seconds / rounds``, after a ``gc.collect()``."""
+    epochs_per_round = {}
+    for name, run_epoch in variants.items():
+        run_epoch()  # first-call costs: allocator, optimizer state, lazy inits
+        start, epochs = time.perf_counter(), 0
+        while epochs < 2 or time.perf_counter() - start < min(0.5, seconds / 4):
+            run_epoch()
+            epochs += 1
+        per_epoch = (time.perf_counter() - start) / epochs
+        epochs_per_round[name] = max(1, round(seconds / rounds / per_epoch))
+    rates: dict[str, list[float]] = {name: [] for name in variants}
+    gc.collect()
+    gc.freeze()  # the objects alive now (torch's modules) are not scanned again: a collection takes ms, not 0.1 s
+    try:
+        for _ in range(rounds):
+            for name, run_epoch in variants.items():
+                gc.collect()
+                start = time.perf_counter()
+                steps = sum(run_epoch() for _ in range(epochs_per_round[name]))
+                rates[name].append(steps / (time.perf_counter() - start))
+    finally:
+        gc.unfreeze()
+    return rates
+
+
+def run_bench(seconds: float = 3.0, out: TextIO = sys.stdout) -> list[dict]:
+    """Time each workload's three variants for about ``seconds`` each; print a table and the ratios
+    against their targets; return one row per workload and variant."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        device, _ = resolve_device(TrainSpec().device)
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} thread (was {threads}), device {device.type}; "
+              f"median of {ROUNDS} interleaved rounds, about {seconds:g} s per variant", file=out)
+        print(f"{'workload':<14}{'variant':<24}{'steps/s':>10}{'spread':>9}", file=out)
+        rows = []
+        for workload, exp in workloads().items():
+            data = prepare_data(exp.data)
+            variants = {
+                "bare PyTorch": lambda e=bare_loop(exp, data): e()["steps"],
+                "trainer, probes off": lambda e=trainer_loop(exp, data, 0): e()["steps"],
+                f"trainer, probes /{DEFAULT_PROBE_EVERY}": lambda e=trainer_loop(exp, data, DEFAULT_PROBE_EVERY): e()["steps"],
+            }
+            rates = interleaved(variants, seconds)
+            medians = [statistics.median(r) for r in rates.values()]
+            for (variant, r), median in zip(rates.items(), medians):
+                spread = (max(r) - min(r)) / median
+                rows.append({"workload": workload, "variant": variant, "steps_per_s": median, "rounds": r})
+                print(f"{workload:<14}{variant:<24}{median:>10.0f}{spread:>8.0%} ", file=out)
+            bare, plain, probed = medians
+            ratio, probe_cost = plain / bare, 1 - probed / plain
+            rows[-2].update(ratio=ratio, target=RATIO_TARGET, met=ratio >= RATIO_TARGET)
+            rows[-1].update(probe_cost=probe_cost, target=PROBE_COST_TARGET, met=probe_cost <= PROBE_COST_TARGET)
+            print(f"  trainer/bare = {ratio:.3f}x  (target >= {RATIO_TARGET:.2f}x)  "
+                  f"{'PASS' if ratio >= RATIO_TARGET else 'MISS'}", file=out)
+            print(f"  probe cost   = {probe_cost:.1%}  (target <= {PROBE_COST_TARGET:.0%})  "
+                  f"{'PASS' if probe_cost <= PROBE_COST_TARGET else 'MISS'}", file=out)
+        return rows
+    finally:
+        torch.set_num_threads(threads)
