@@ -16,7 +16,10 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_DIVERGED = 0, 2, 3
 def main(argv: Optional[list[str]] = None) -> int:
     args = _parser().parse_args(argv)
     from playground.core.checkpoint import CheckpointError
+    from playground.core.devices import use_few_threads
     from playground.core.spec import SpecError
+
+    use_few_threads()
 
     try:
         return args.func(args)
@@ -178,7 +181,7 @@ def _export(args) -> int:
     from playground.core.export import export_script
 
     exp = _load(args)
-    args.output.write_text(export_script(exp), encoding="utf-8")
+    args.output.write_text(export_script(exp, args.output.name), encoding="utf-8")
     print(f"wrote {args.output}: run it with python {args.output} (or torchrun --nproc_per_node=2 {args.output})")
     return EXIT_OK
 

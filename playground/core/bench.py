@@ -4,7 +4,8 @@ Both sides build the same model (``build_model``, same seed), train on the same 
 with a seeded ``torch.randperm`` each epoch, read ``loss.item()`` every step and evaluate mean loss
 and accuracy on both splits after every epoch, as the Trainer does. The variants of a workload are
 timed in one process: warmed up, then run in turn (bare, trainer, trainer + probes, bare, ...) for
-several short rounds of whole epochs; the median steps/s of each variant is reported.
+many short rounds of whole epochs; the median steps/s of each variant and the median of the
+per-round ratios are reported.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from playground.core.trainer import Trainer
 
 RATIO_TARGET = 0.95  # trainer steps/s over bare steps/s, at least
 PROBE_COST_TARGET = 0.10  # 1 - (probes on) / (probes off), at most
-ROUNDS = 7  # timed rounds per variant; the median is reported
+ROUND_SECONDS = 0.02  # one timed round of one variant: whole epochs, about this long
+MIN_ROUNDS = 5
 DEFAULT_PROBE_EVERY = TrainSpec().probe_every
 
 Epoch = Callable[[], int]  # runs one epoch, returns the steps it took
@@ -107,66 +109,78 @@ def trainer_loop(exp: Experiment, data: PreparedData, probe_every: int) -> Calla
     return epoch
 
 
-def interleaved(variants: dict[str, Epoch], seconds: float, rounds: int = ROUNDS) -> dict[str, list[float]]:
-    """Steps/s of each variant in each round. Each variant is warmed up (which also times one
-    epoch), then the variants take turns, ``rounds`` times, each running whole epochs for about
-    ``seconds / rounds``, after a ``gc.collect()``."""
-    epochs_per_round = {}
-    for name, run_epoch in variants.items():
+def interleaved(variants: dict[str, Epoch], seconds: float) -> dict[str, list[float]]:
+    """Steps/s of each variant in each round. Each variant is warmed up (which also times an epoch);
+    then the variants take turns (A B C A B C ...) in rounds of the same whole number of epochs,
+    about ``ROUND_SECONDS`` each, until each has run for about ``seconds``; ``gc.collect()`` before
+    every round. Short interleaved rounds see nearly the same machine, so per-round ratios are fair."""
+    per_epoch = []
+    for run_epoch in variants.values():
         run_epoch()  # first-call costs: allocator, optimizer state, lazy inits
         start, epochs = time.perf_counter(), 0
-        while epochs < 2 or time.perf_counter() - start < min(0.5, seconds / 4):
+        while epochs < 2 or time.perf_counter() - start < min(0.5, seconds / 10):
             run_epoch()
             epochs += 1
-        per_epoch = (time.perf_counter() - start) / epochs
-        epochs_per_round[name] = max(1, round(seconds / rounds / per_epoch))
+        per_epoch.append((time.perf_counter() - start) / epochs)
+    epochs_per_round = max(1, round(ROUND_SECONDS / max(per_epoch)))
+    rounds = max(MIN_ROUNDS, round(seconds / (epochs_per_round * max(per_epoch))))
     rates: dict[str, list[float]] = {name: [] for name in variants}
     gc.collect()
-    gc.freeze()  # the objects alive now (torch's modules) are not scanned again: a collection takes ms, not 0.1 s
+    gc.freeze()  # what is alive now (torch's modules) is not scanned again: a collection takes ms, not 0.1 s
     try:
         for _ in range(rounds):
             for name, run_epoch in variants.items():
                 gc.collect()
                 start = time.perf_counter()
-                steps = sum(run_epoch() for _ in range(epochs_per_round[name]))
+                steps = sum(run_epoch() for _ in range(epochs_per_round))
                 rates[name].append(steps / (time.perf_counter() - start))
     finally:
         gc.unfreeze()
     return rates
 
 
+def median_and_quartiles(values: list[float]) -> tuple[float, float, float]:
+    q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return median, q1, q3
+
+
 def run_bench(seconds: float = 3.0, out: TextIO = sys.stdout) -> list[dict]:
     """Time each workload's three variants for about ``seconds`` each; print a table and the ratios
-    against their targets; return one row per workload and variant."""
+    against their targets; return one row per workload and variant. A ratio is the median over
+    rounds of the ratio within a round (each round runs the variants back to back)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         device, _ = resolve_device(TrainSpec().device)
         print(f"torch {torch.__version__}, {torch.get_num_threads()} thread (was {threads}), device {device.type}; "
-              f"median of {ROUNDS} interleaved rounds, about {seconds:g} s per variant", file=out)
-        print(f"{'workload':<14}{'variant':<24}{'steps/s':>10}{'spread':>9}", file=out)
+              f"interleaved rounds of ~{ROUND_SECONDS:g} s, about {seconds:g} s per variant; "
+              f"median [middle half of rounds]", file=out)
+        print(f"{'workload':<14}{'variant':<26}{'steps/s':>9}   rounds", file=out)
         rows = []
         for workload, exp in workloads().items():
             data = prepare_data(exp.data)
             variants = {
-                "bare PyTorch": lambda e=bare_loop(exp, data): e()["steps"],
-                "trainer, probes off": lambda e=trainer_loop(exp, data, 0): e()["steps"],
-                f"trainer, probes /{DEFAULT_PROBE_EVERY}": lambda e=trainer_loop(exp, data, DEFAULT_PROBE_EVERY): e()["steps"],
+                "bare PyTorch": bare_loop(exp, data),
+                "trainer, probes off": trainer_loop(exp, data, 0),
+                f"trainer, probes every {DEFAULT_PROBE_EVERY}": trainer_loop(exp, data, DEFAULT_PROBE_EVERY),
             }
-            rates = interleaved(variants, seconds)
-            medians = [statistics.median(r) for r in rates.values()]
-            for (variant, r), median in zip(rates.items(), medians):
-                spread = (max(r) - min(r)) / median
+            rates = interleaved({name: lambda e=epoch: e()["steps"] for name, epoch in variants.items()}, seconds)
+            for variant, r in rates.items():
+                median, q1, q3 = median_and_quartiles(r)
                 rows.append({"workload": workload, "variant": variant, "steps_per_s": median, "rounds": r})
-                print(f"{workload:<14}{variant:<24}{median:>10.0f}{spread:>8.0%} ", file=out)
-            bare, plain, probed = medians
-            ratio, probe_cost = plain / bare, 1 - probed / plain
-            rows[-2].update(ratio=ratio, target=RATIO_TARGET, met=ratio >= RATIO_TARGET)
-            rows[-1].update(probe_cost=probe_cost, target=PROBE_COST_TARGET, met=probe_cost <= PROBE_COST_TARGET)
-            print(f"  trainer/bare = {ratio:.3f}x  (target >= {RATIO_TARGET:.2f}x)  "
-                  f"{'PASS' if ratio >= RATIO_TARGET else 'MISS'}", file=out)
-            print(f"  probe cost   = {probe_cost:.1%}  (target <= {PROBE_COST_TARGET:.0%})  "
-                  f"{'PASS' if probe_cost <= PROBE_COST_TARGET else 'MISS'}", file=out)
+                print(f"{workload:<14}{variant:<26}{median:>9.0f}   [{q1:.0f} .. {q3:.0f}]", file=out)
+            bare, plain, probed = rates.values()
+            plain_row, probed_row = rows[-2], rows[-1]
+
+            ratio, q1, q3 = median_and_quartiles([t / b for t, b in zip(plain, bare)])
+            plain_row.update(ratio=ratio, target=RATIO_TARGET, met=ratio >= RATIO_TARGET)
+            print(f"  trainer/bare = {ratio:.3f}x [{q1:.3f} .. {q3:.3f}]   target >= {RATIO_TARGET:.2f}x  "
+                  f"{'PASS' if plain_row['met'] else 'MISS'}", file=out)
+
+            cost, q1, q3 = median_and_quartiles([1 - p / t for p, t in zip(probed, plain)])
+            probed_row.update(probe_cost=cost, target=PROBE_COST_TARGET, met=cost <= PROBE_COST_TARGET)
+            print(f"  probe cost   = {cost:.1%} [{q1:.1%} .. {q3:.1%}]   target <= {PROBE_COST_TARGET:.0%}  "
+                  f"{'PASS' if probed_row['met'] else 'MISS'}", file=out)
         return rows
     finally:
         torch.set_num_threads(threads)

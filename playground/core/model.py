@@ -1,6 +1,6 @@
 """The network a spec describes, as a plain ``nn.Sequential`` of named blocks.
 
-Blocks are ``dense1``, ``conv1``, ``pool1``, ``flatten`` and ``out``; a dense or conv block is itself
+Blocks are ``dense1``, ``conv1``, ``pool1``, ``flatten1`` and ``out``; a dense or conv block is itself
 a Sequential of ``layer``, ``norm``, ``act`` and ``drop``. Plain modules keep the exported script
 readable and let probes find each block's activation by name.
 """

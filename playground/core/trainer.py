@@ -69,7 +69,8 @@ class Trainer:
         self.x_train, self.y_train = self._tensors(self.data.x_train, self.data.y_train)
         self.x_val, self.y_val = self._tensors(self.data.x_val, self.data.y_val)
         self.optimizer = build_optimizer(param_groups(self.net, self.plans), exp.optim)
-        self.full_batch = OPTIMIZERS[exp.optim.name].full_batch or exp.train.batch_size == 0 \
+        self._closure = OPTIMIZERS[exp.optim.name].full_batch  # L-BFGS steps with a closure
+        self.full_batch = self._closure or exp.train.batch_size == 0 \
             or exp.train.batch_size >= len(self.x_train)
         self._batch_gen = torch.Generator(device=self.device).manual_seed(exp.train.seed)
         self._augment_gen = torch.Generator(device=self.device).manual_seed(exp.train.seed + 1)
@@ -154,7 +155,8 @@ class Trainer:
     def run(self) -> Record:
         """Train until the planned epochs are done, the loss diverges or ``stop()`` is called."""
         try:
-            self._start()
+            if not self._started:
+                self._start()
             while self._end is None:
                 if self.epoch >= self.exp.train.epochs:
                     self._finish("completed", f"trained {self.epoch} epochs")
@@ -168,12 +170,14 @@ class Trainer:
 
     def train_step(self) -> None:
         """One optimizer step on the next batch; evaluates and reports when it ends an epoch."""
-        self._start()
+        if not self._started:
+            self._start()
         while self._changes:  # set_lr and friends, queued from other threads
             self._changes.popleft()()
         if self._batch_index == 0:
             self._start_epoch()
-        probe = self._probe_for(self.step)
+        every = self.exp.train.probe_every
+        probe = ActivationProbe(self.blocks) if every and self.step % every == 0 and self.blocks else None
         if self.full_batch:
             xb, yb = self.x_train, self.y_train
         else:
@@ -197,8 +201,7 @@ class Trainer:
             self._end_epoch()
 
     def _optimize(self, xb: torch.Tensor, yb: torch.Tensor, probe: Optional[ActivationProbe]) -> float:
-        optim = self.exp.optim
-        if OPTIMIZERS[optim.name].full_batch:
+        if self._closure:
             evaluations = 0
 
             def closure():
@@ -212,8 +215,9 @@ class Trainer:
                 return total
             return self.optimizer.step(closure).item()  # L-BFGS returns the loss before its update
         loss = data_loss(self.net(xb), yb, self.loss_name, self.exp.train.reduction)
-        if optim.l1:
-            loss = loss + optim.l1 * sum(w.abs().sum() for w in self._weights)
+        l1 = self.exp.optim.l1
+        if l1:
+            loss = loss + l1 * sum(w.abs().sum() for w in self._weights)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         value = loss.item()
@@ -255,8 +259,6 @@ class Trainer:
                 torch.as_tensor(y, device=self.device))
 
     def _start(self) -> None:
-        if self._started:
-            return
         self._started = True
         for level, text in self._notes:
             self.on_record({"type": "message", "level": level, "text": text})
@@ -265,7 +267,8 @@ class Trainer:
     def _start_epoch(self) -> None:
         self.lr = resolved_lr(self.exp.optim) * lr_factor(self.exp.schedule, self.epoch, self.exp.train.epochs)
         self._set_group_lrs()
-        self.net.train()
+        if not self.net.training:
+            self.net.train()
         if self.full_batch:
             self._batches = (torch.empty(0),)
         else:
@@ -286,12 +289,6 @@ class Trainer:
         self.exp.optim.lr = lr
         self.lr = lr * lr_factor(self.exp.schedule, self.epoch, self.exp.train.epochs)
         self._set_group_lrs()
-
-    def _probe_for(self, step: int) -> Optional[ActivationProbe]:
-        every = self.exp.train.probe_every
-        if every and step % every == 0 and self.blocks:
-            return ActivationProbe(self.blocks)
-        return None
 
     def _diverged(self, loss: float) -> None:
         optim = self.exp.optim

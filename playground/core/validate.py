@@ -36,5 +36,9 @@ def check_experiment(exp: Experiment) -> None:
         raise SpecError(f"model.layers[{e.index}].type", str(e)) from None
     uses_batchnorm = any(p.norm == "batchnorm" for p in plans if p.type in ("dense", "conv"))
     full_batch = exp.train.batch_size == 0 or OPTIMIZERS[exp.optim.name].full_batch
-    if uses_batchnorm and not full_batch and exp.train.batch_size < 2:
-        raise SpecError("train.batch_size", "batch norm needs at least 2 examples per batch")
+    if uses_batchnorm and not full_batch:
+        if exp.train.batch_size < 2:
+            raise SpecError("train.batch_size", "batch norm needs at least 2 examples per batch")
+        if (n - n_val) % exp.train.batch_size == 1:
+            raise SpecError("train.batch_size", f"leaves a last batch of 1 of the {n - n_val} training examples, "
+                                                "which batch norm cannot normalise; pick another batch size")

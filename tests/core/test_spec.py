@@ -46,6 +46,9 @@ def test_load_save_gives_the_same_file(tmp_path):
      "model.layers[2].type: kernel 3 is larger than the 2x2 image"),
     ({"data": {"name": "plane"}, "train": {"loss": "cross_entropy"}}, "train.loss: cross_entropy needs classes"),
     ({"model": {"norm": "batchnorm"}, "train": {"batch_size": 1}}, "train.batch_size: batch norm needs at least 2"),
+    ({"model": {"norm": "batchnorm"}, "data": {"n_samples": 42}}, "train.batch_size: leaves a last batch of 1"),
+    ({"data": {"name": "digits", "n_samples": 5000}}, "data.n_samples: digits has 1797 examples"),
+    ({"data": {"seed": -1}}, "data.seed: must be >= 0"),
     ([], "must be an object"),
 ])
 def test_bad_values_are_named_by_their_path(raw, message):
