@@ -18,6 +18,20 @@ if ! "$python" -c 'import sys, venv, ensurepip; assert sys.version_info >= (3, 1
         exit 1
     fi
 fi
+# Qt's system libraries (Qt itself comes from PyPI); fonts, or text renders as empty boxes
+qt_libs="libgl1 libegl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0 libxkbcommon0
+         fontconfig-config fonts-dejavu-core"
+if command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; then
+    # shellcheck disable=SC2086
+    missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $qt_libs 2>&1 | grep -v '^ii ' | awk '{print $NF}' || true)
+    if [[ -n "$missing" ]]; then
+        if [[ $(id -u) == 0 ]]; then
+            apt-get update -q && apt-get install -y -q --no-install-recommends $qt_libs
+        else
+            echo "install.sh: Qt needs these system packages: sudo apt-get install $qt_libs" >&2
+        fi
+    fi
+fi
 [[ -x .venv/bin/python ]] || "$python" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q "torch==${TORCH_VERSION:-2.13.0}"

@@ -194,16 +194,22 @@ class Experiment:
 
     def with_overrides(self, assignments: list[str]) -> "Experiment":
         """Apply ``path=value`` overrides (``model.layers[0].units=8``); values are JSON or bare strings."""
-        raw = self.to_dict()
+        changes = {}
         for assignment in assignments:
             path, sep, text = assignment.partition("=")
             if not sep or not path.strip():
                 raise SpecError("", f"--set wants path=value, got {assignment!r}")
             try:
-                value = json.loads(text)
+                changes[path.strip()] = json.loads(text)
             except json.JSONDecodeError:
-                value = text
-            _assign(raw, path.strip(), value)
+                changes[path.strip()] = text
+        return self.with_changes(changes)
+
+    def with_changes(self, changes: dict[str, Any]) -> "Experiment":
+        """A validated copy with fields replaced by path (``{"optim.lr": 0.1}``); self is unchanged."""
+        raw = self.to_dict()
+        for path, value in changes.items():
+            _assign(raw, path, value)
         return Experiment.from_dict(raw)
 
 
