@@ -90,7 +90,8 @@ class Trainer:
         self._stopped = False
         self._pending_steps = 0
         self._changes: deque[Callable[[], None]] = deque()
-        self._go = True  # fast path: running and not stopped
+        self._delay = 0.0
+        self._go = True  # fast path: running at full speed and not stopped
 
     # -- control from other threads ---------------------------------------------------------
     def pause(self) -> None:
@@ -109,6 +110,20 @@ class Trainer:
         """While paused: run exactly one more batch."""
         with self._cond:
             self._pending_steps += 1
+            self._cond.notify_all()
+
+    def set_step_delay(self, seconds: float) -> None:
+        """Slow motion: wait this long before each step (0 = full speed)."""
+        with self._cond:
+            self._delay = max(seconds, 0.0)
+            self._refresh_go()
+            self._cond.notify_all()
+
+    def call_soon(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` in the training thread before the next step, or at once there while paused:
+        the safe way for another thread to look at the model (e.g. a decision-boundary picture)."""
+        with self._cond:
+            self._changes.append(fn)
             self._cond.notify_all()
 
     def set_lr(self, lr: float) -> None:
@@ -311,17 +326,21 @@ class Trainer:
             self._cond.notify_all()
 
     def _queue(self, change: Callable[[], None]) -> None:
-        self._changes.append(change)  # deque appends are atomic; applied before the next step
+        self.call_soon(change)
 
     def _refresh_go(self) -> None:
-        self._go = self._running and not self._stopped
+        self._go = self._running and not self._stopped and not self._delay
 
     def _gate(self) -> bool:
-        """Between steps: wait while paused; False once stopped."""
+        """Between steps: wait while paused or slowed down; False once stopped."""
         if self._go:
             return True
         with self._cond:
+            if self._running and self._delay and not self._stopped:
+                self._cond.wait(self._delay)  # woken early by pause, stop or a new delay
             while True:
+                while self._changes:
+                    self._changes.popleft()()
                 if self._stopped:
                     return False
                 if self._running:

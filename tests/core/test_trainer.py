@@ -158,3 +158,33 @@ def test_images_convs_regression_and_lbfgs_train(train, spec):
     assert losses[-1] < losses[0]
     probes = [r for r in records if r["type"] == "probe"]
     assert probes and all(len(p["layers"]) == len(trainer.blocks) for p in probes)
+
+
+def test_call_soon_runs_in_the_training_thread_also_while_paused():
+    trainer, records, thread = _start({"train": {"epochs": 100000}})
+    trainer.pause()
+    thread.start()
+    _wait_for(lambda: records)
+    seen = []
+    trainer.call_soon(lambda: seen.append((threading.current_thread() is thread, trainer.step)))
+    _wait_for(lambda: seen)
+    assert seen == [(True, 0)]
+    trainer.stop()
+    thread.join(5)
+
+
+def test_slow_motion_delays_each_step_and_stop_still_ends_at_once():
+    import time
+
+    trainer, records, thread = _start({"train": {"epochs": 100000}})
+    trainer.set_step_delay(0.05)
+    thread.start()
+    time.sleep(0.5)
+    assert 3 <= trainer.step <= 12
+    trainer.set_step_delay(0)
+    _wait_for(lambda: trainer.step > 200)
+    trainer.set_step_delay(10.0)
+    began = time.monotonic()
+    trainer.stop()
+    thread.join(5)
+    assert time.monotonic() - began < 1.0 and records[-1]["reason"] == "stopped"
