@@ -19,7 +19,7 @@ def preset_names() -> list[str]:
 def load_experiment(name_or_path: str) -> Experiment:
     """A preset name (``spiral_relu``) or the path of any experiment file."""
     path = Path(name_or_path)
-    if path.suffix == ".json" or path.exists():
+    if path.suffix == ".json" or path.is_file():
         return Experiment.load(path)
     candidate = presets_dir() / f"{name_or_path}.json"
     if candidate.exists():

@@ -7,6 +7,7 @@ in that step's forward, the weight gradients of its backward and the size of its
 
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 import torch
@@ -68,8 +69,14 @@ class ActivationProbe:
             if isinstance(norm_layer, nn.modules.batchnorm._BatchNorm):
                 entry["bn_running_mean"] = float(norm_layer.running_mean.mean())
                 entry["bn_running_var"] = float(norm_layer.running_var.mean())
-            layers.append({"name": entry.pop("name"), **entry})
+            name = entry.pop("name")
+            layers.append({"name": name, **{k: _finite(v) for k, v in entry.items()}})
         return {"type": "probe", "step": step, "layers": layers}
+
+
+def _finite(value):
+    """Keep records strict JSON: an overflowed statistic is null, not NaN or Infinity."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def activation_stats(a: Optional[torch.Tensor], activation: str) -> dict:

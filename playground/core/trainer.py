@@ -33,6 +33,11 @@ Record = dict
 GroupMaker = Callable[[torch.nn.Sequential, list], list[dict]]
 
 
+def _finite(value: Optional[float]) -> Optional[float]:
+    """Records stay strict JSON: a NaN or infinite figure is reported as null."""
+    return value if value is not None and math.isfinite(value) else None
+
+
 def single_group(net: torch.nn.Sequential, plans: list) -> list[dict]:
     """Every trainable parameter at the base LR (a transfer-learning mode passes its own maker)."""
     return [{"params": [p for p in net.parameters() if p.requires_grad], "name": "all", "lr_scale": 1.0}]
@@ -81,6 +86,7 @@ class Trainer:
         self.lr = resolved_lr(exp.optim) * lr_factor(exp.schedule, 0, exp.train.epochs)
         self._batches: tuple[torch.Tensor, ...] = ()
         self._batch_index = 0
+        self._last_loss: Optional[float] = None
         self._started = False
         self._end: Optional[Record] = None
 
@@ -208,6 +214,7 @@ class Trainer:
         if not math.isfinite(loss):
             self._diverged(loss)
             return
+        self._last_loss = loss
         self.step += 1
         self._batch_index += 1
         if probe is not None:
@@ -260,7 +267,7 @@ class Trainer:
                 val = self._measure(self.x_val, self.y_val) if len(self.x_val) else (None, None)
         finally:
             self.net.train()
-        return {"train_loss": train[0], "val_loss": val[0], "train_acc": train[1], "val_acc": val[1]}
+        return {"train_loss": _finite(train[0]), "val_loss": _finite(val[0]), "train_acc": train[1], "val_acc": val[1]}
 
     def _measure(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, Optional[float]]:
         out = self.net(x)
@@ -292,9 +299,13 @@ class Trainer:
             self._batches = perm.split(self.exp.train.batch_size)
 
     def _end_epoch(self) -> None:
-        self.epoch += 1
         self._batch_index = 0
-        self.on_record({"type": "epoch", "epoch": self.epoch, "step": self.step, **self.evaluate(), "lr": self.lr})
+        metrics = self.evaluate()
+        if metrics["train_loss"] is None:  # the last step blew the weights up: no record of NaNs
+            self._diverged(float("nan"))
+            return
+        self.epoch += 1
+        self.on_record({"type": "epoch", "epoch": self.epoch, "step": self.step, **metrics, "lr": self.lr})
 
     def _set_group_lrs(self) -> None:
         for group in self.optimizer.param_groups:
@@ -313,7 +324,9 @@ class Trainer:
         else:
             lr = resolved_lr(optim)
             advice = f"the learning rate {lr:g} is too high for {optim.name}; try {lr / 10:g} or lower"
-        self._finish("diverged", f"loss diverged (became {what}) at step {self.step}, epoch {self.epoch + 1}: {advice}")
+        last = f", after a batch loss of {self._last_loss:.3g}" if self._last_loss is not None else ""
+        self._finish("diverged", f"loss diverged (became {what}) at step {self.step}, epoch {self.epoch + 1}{last}: "
+                                 f"{advice}")
 
     def _finish(self, reason: str, message: str) -> None:
         self._end = {"type": "end", "reason": reason, "message": message, "epoch": self.epoch, "step": self.step}
