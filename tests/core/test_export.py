@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -325,8 +326,13 @@ def test_torchrun_two_processes_prints_once_and_matches_one_process(name, script
     """Not skipped anywhere: gloo runs on the CPU. Rank 0 alone prints; with no dropout or batch norm
     the data-parallel run follows the single-process numbers up to float summation order."""
     epochs = 2
-    done = subprocess.run([*torchrun(), "--standalone", "--nproc_per_node=2", str(scripts[name]), "--epochs",
-                           str(epochs)], cwd=tmp_path, env={**os.environ, "OMP_NUM_THREADS": "1"},
+    # 127.0.0.1 and the loopback device by name: a bare machine may not resolve "localhost" or its hostname
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = subprocess.run([*torchrun(), "--nnodes=1", "--nproc_per_node=2", "--master_addr=127.0.0.1",
+                           f"--master_port={port}", str(scripts[name]), "--epochs", str(epochs)], cwd=tmp_path,
+                          env={**os.environ, "OMP_NUM_THREADS": "1", "GLOO_SOCKET_IFNAME": "lo"},
                           capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
     rows = parse_epochs(done.stdout)
