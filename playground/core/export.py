@@ -508,6 +508,7 @@ def start_distributed() -> tuple[int, int]:
 
 def stop_distributed() -> None:
     if dist.is_available() and dist.is_initialized():
+        dist.barrier()  # every rank finishes before any closes its connections (else gloo may abort)
         dist.destroy_process_group()
 
 
