@@ -1,4 +1,4 @@
-"""``playground``: the window (once it exists), and headless run / export / bench / presets."""
+"""``playground``: the window, and headless run / export / bench / presets."""
 
 from __future__ import annotations
 
@@ -35,8 +35,14 @@ def _fail(message: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="playground", description="Build small neural networks and watch them train.")
-    parser.set_defaults(func=_default)
+    parser = argparse.ArgumentParser(prog="playground", description="Build small neural networks and watch them "
+                                     "train. Without a command: open the window.")
+    parser.set_defaults(func=_window)
+    parser.add_argument("--preset", help="open this preset (name) or experiment file (path)")
+    parser.add_argument("--autorun", action="store_true", help="start training at once")
+    parser.add_argument("--exit-after", type=float, metavar="SECONDS",
+                        help="scripted mode: quit after this long and print the measurements as JSON")
+    parser.add_argument("--screenshot", type=Path, metavar="FILE", help="with --exit-after: save the window as PNG")
     sub = parser.add_subparsers(metavar="COMMAND")
 
     run = sub.add_parser("run", help="train an experiment headless and write its metrics")
@@ -77,10 +83,12 @@ def _load(args) -> "Experiment":  # noqa: F821
     return exp
 
 
-def _default(args) -> int:
-    """Until the window exists: train the default preset headless."""
-    args.spec, args.overrides, args.epochs, args.out, args.weights, args.quiet = "default", [], None, None, None, False
-    return _run(args)
+def _window(args) -> int:
+    from playground.ui.app import run_app
+
+    if args.screenshot and args.exit_after is None:
+        return _fail("--screenshot needs --exit-after SECONDS")
+    return run_app(args.preset, args.autorun, args.exit_after, args.screenshot)
 
 
 def _run(args) -> int:
@@ -98,7 +106,7 @@ def _run(args) -> int:
     last_epoch: dict = {}
     with open(metrics_path, "w", encoding="utf-8") as metrics:
         def on_record(record: dict) -> None:
-            metrics.write(json.dumps(record) + "\n")
+            metrics.write(json.dumps(record, allow_nan=False) + "\n")
             metrics.flush()  # a crash loses at most the line being written
             if record["type"] == "epoch":
                 last_epoch.update(record)
