@@ -30,9 +30,9 @@ def seconds_since_launch() -> Optional[float]:
         return None
 
 
-def current_rss_mb() -> float:
+def current_rss_mb(pid: str = "self") -> float:
     try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
         return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
     except (OSError, ValueError):
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -108,27 +108,38 @@ def _scripted(app, window, autorun: bool, exit_after: float, screenshot: Optiona
         last[0] = now
     tick.timeout.connect(on_tick)
     started = [0.0, 0]
+    ended_at: list[float] = []  # a run that completes early is measured up to its end
+    window.session.ended.connect(lambda record: ended_at.append(time.perf_counter()) if not ended_at else None)
+
+    def worker_rss() -> Optional[float]:
+        process = window.session._process
+        return current_rss_mb(str(process.pid)) if process is not None and process.is_alive() else None
 
     def begin():
         figures["rss_start_mb"] = current_rss_mb()
-        started[0], started[1] = time.perf_counter(), 0
         last[0] = time.perf_counter()
         tick.start()
         if autorun:
             window.session.play()
 
+    def training_started(data):  # steps/s counts from here: the training process has built the trainer
+        if not started[0]:
+            started[0] = time.perf_counter()
+            figures["worker_rss_start_mb"] = worker_rss()
+    window.session.trainer_ready.connect(training_started)
+
     def finish():
         tick.stop()
-        trainer = window.session.trainer
-        elapsed = time.perf_counter() - started[0]
-        steps = trainer.step if trainer is not None else 0
+        session = window.session
+        elapsed = (ended_at[0] if ended_at else time.perf_counter()) - started[0] if started[0] else 0.0
         figures.update({
-            "steps_per_s": steps / elapsed if elapsed > 0 else 0.0,
-            "epochs": trainer.epoch if trainer is not None else 0,
+            "steps_per_s": session.at_step / elapsed if elapsed > 0 else 0.0,
+            "epochs": session.at_epoch,
             "plot_fps": frames[0] / elapsed if elapsed > 0 else 0.0,
             "latency_p50_ms": _percentile(lateness, 50),
             "latency_p99_ms": _percentile(lateness, 99),
             "rss_end_mb": current_rss_mb(),
+            "worker_rss_end_mb": worker_rss(),
         })
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
@@ -145,6 +156,7 @@ def _scripted(app, window, autorun: bool, exit_after: float, screenshot: Optiona
         return code or EXIT_RAISED
     figures["headless_steps_per_s"] = _headless_rate(window.experiment, seconds=min(5.0, max(1.0, exit_after / 3)))
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     dog.cancel()
     print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in figures.items()}))
     return 0

@@ -24,10 +24,9 @@ from playground.core.spec import Experiment, SpecError
 from playground.ui.data_panel import DataPanel
 from playground.ui.network_panel import NetworkPanel
 from playground.ui.plots import BoundaryView, ImageView, MetricsPlots, ProbePlots
-from playground.ui.session import FINISHED, PAUSED, READY, RUNNING, TrainingSession
+from playground.ui.session import LIVE_PATHS, PAUSED, READY, RUNNING, TrainingSession
 from playground.ui.training_panel import TrainingPanel
 
-LIVE_PATHS = {"optim.lr", "optim.l1", "optim.weight_decay", "model.dropout"}
 # which sections of the experiment each panel edits; the network panel is redrawn only when its
 # part changes (the other two are cheap and read across sections, e.g. L-BFGS locks the batch size)
 PANEL_SECTIONS = {"data": ("data.", "train.batch_size"), "network": ("model.", "data.name", "data.features"),
@@ -81,7 +80,7 @@ class MainWindow(QMainWindow):
         self.plot_tabs.currentChanged.connect(lambda index: self._on_probes([]))
         self.plot_tabs.setTabToolTip(1, "Per-layer activation histograms, gradient and update sizes: the lecture's "
                                         "diagnostics for initialization and learning rate")
-        lower = QSplitter(Qt.Horizontal)
+        self.lower = lower = QSplitter(Qt.Horizontal)
         lower.addWidget(self.pictures)
         lower.addWidget(self.plot_tabs)
         lower.setStretchFactor(0, 2)
@@ -111,7 +110,7 @@ class MainWindow(QMainWindow):
         holder = QScrollArea()
         holder.setWidgetResizable(True)
         holder.setWidget(widget)
-        holder.setMinimumWidth(widget.minimumSizeHint().width() + 16)
+        holder.setMinimumWidth(max(widget.minimumSizeHint().width() + 16, 300))
         dock.setWidget(holder)
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
         self.addDockWidget(area, dock)
@@ -216,8 +215,7 @@ class MainWindow(QMainWindow):
             panel.show_error(None)
         self.experiment = new
         self._refresh_panels(changes)
-        if all(path in LIVE_PATHS for path in changes) and self.session.trainer is not None \
-                and not self.session.trainer.finished:
+        if all(path in LIVE_PATHS for path in changes) and self.session.accepts_live_changes:
             for path, value in changes.items():
                 self.session.apply_live(path, value)
             return True
@@ -243,7 +241,7 @@ class MainWindow(QMainWindow):
             panel.set_experiment(exp)
         index = self.device_combo.findText(exp.train.device)
         self.device_combo.setCurrentIndex(max(index, 0))
-        self.pictures.setCurrentWidget(self.boundary if DATASETS[exp.data.name].kind == "points" else self.images)
+        self._show_pictures()
         self.setWindowTitle(f"Neural Network Playground: {exp.title}" if exp.title else "Neural Network Playground")
 
     def set_experiment(self, exp: Experiment, state_dict: Optional[dict] = None, run: bool = False) -> None:
@@ -257,9 +255,17 @@ class MainWindow(QMainWindow):
         self.metrics.clear()
         self.probes.clear()
         self.boundary.clear_field()
-        self.pictures.setCurrentWidget(self.boundary if DATASETS[self.experiment.data.name].kind == "points"
-                                       else self.images)
+        self._show_pictures()
         self.session.load(self.experiment, run=run, state_dict=state_dict)
+
+    def _show_pictures(self) -> None:
+        """The decision boundary for 2D data; sample predictions and confusion for images (wider)."""
+        points = DATASETS[self.experiment.data.name].kind == "points"
+        wanted = self.boundary if points else self.images
+        if self.pictures.currentWidget() is not wanted:
+            self.pictures.setCurrentWidget(wanted)
+            total = sum(self.lower.sizes()) or 1000
+            self.lower.setSizes([total * 2 // 5, total * 3 // 5] if points else [total // 2, total // 2])
 
     def open_preset(self, name: str) -> None:
         self.set_experiment(load_experiment(name))
@@ -310,11 +316,10 @@ class MainWindow(QMainWindow):
         return str(self.settings.value("last_dir", str(Path.home())))
 
     # -- session events --------------------------------------------------------------------------
-    def _on_trainer_ready(self, trainer) -> None:
-        data = trainer.data
-        if data.info.kind == "points":
-            self.boundary.set_points(data.points_train, data.y_train, data.points_val, data.y_val,
-                                     data.info.task, data.info.num_classes)
+    def _on_trainer_ready(self, data: dict) -> None:
+        if data["kind"] == "points":
+            self.boundary.set_points(data["points_train"], data["y_train"], data["points_val"], data["y_val"],
+                                     data["task"], data["num_classes"])
 
     def _on_probes(self, records: list) -> None:
         """Probe plots are fed only while they are on screen; what came meanwhile follows at once."""

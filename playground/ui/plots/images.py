@@ -11,7 +11,7 @@ from typing import Optional
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from playground.ui.plots import style
 
@@ -156,13 +156,13 @@ class ConfusionMatrix(QWidget):
 
 
 class ImageView(QWidget):
-    """Predictions and confusion matrix side by side, fed one snapshot."""
+    """Predictions above the confusion matrix, fed one snapshot (the pane is taller than wide)."""
 
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__(parent)
         self.predictions = ImagePredictions()
         self.confusion = ConfusionMatrix()
-        layout = QHBoxLayout(self)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.predictions, 3)
         layout.addWidget(self.confusion, 2)

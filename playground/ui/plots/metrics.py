@@ -97,6 +97,8 @@ class MetricsPlots(QWidget):
         self.acc_plot = style.plot_widget("Accuracy", "epoch", "accuracy", ACC_TIP)
         self.lr_plot = style.plot_widget("Learning rate", "epoch", "lr", LR_TIP)
         self.acc_plot.setYRange(0.0, 1.0, padding=0.06)  # fixed: 50% looks like 50% at any moment
+        # a short plot: three labels, never crowded
+        self.acc_plot.getPlotItem().getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
         self.no_acc_label = QLabel("no accuracy for regression")
         self.no_acc_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_acc_label.setFont(style.font(style.FONT_PT))
@@ -225,6 +227,9 @@ class MetricsPlots(QWidget):
         if lr_top != self._lr_top:
             self._lr_top = lr_top
             lr_range(self.lr_plot, lrs)
+            axis = self.lr_plot.getPlotItem().getAxis("left")
+            # a short plot: label 0 and the highest rate only
+            axis.setTicks([[(0.0, "0"), (lr_top, style.format_number(lr_top))]] if lr_top else None)
 
     def _show_accuracy(self, has_acc: bool) -> None:
         self._has_acc = has_acc
