@@ -82,7 +82,7 @@ def test_pause_step_resume_and_stop_from_another_thread():
     assert trainer.step == 0
     for expected in (1, 2, 3):
         trainer.request_step()
-        _wait_for(lambda: trainer.step == expected)
+        _wait_for(lambda n=expected: trainer.step == n)
     assert trainer.step == 3
     trainer.resume()
     _wait_for(lambda: trainer.epoch >= 2)

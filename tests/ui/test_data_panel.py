@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QListWidget, QScrollArea, QSlider, QSpinBox, QToolButton,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QListWidget, QScrollArea, QSlider, QSpinBox, QToolButton)
 
 from playground.core.choices import DATASETS, FEATURES
-from playground.core.spec import Experiment, SpecError
+from playground.core.spec import Experiment
 from playground.ui.data_panel import DataPanel, dataset_image, feature_image
+from tests.ui.panel_helpers import Window, find, shown
 
 
 @pytest.fixture
@@ -22,35 +22,6 @@ def panel(qtbot):
     qtbot.waitExposed(p)
     p.set_experiment(Experiment())
     return p
-
-
-class Window:
-    """What the main window does with a panel's edits: apply, then show the result or the error."""
-
-    def __init__(self, panel, exp: Experiment):
-        self.panel, self.exp, self.emitted = panel, exp, []
-        panel.set_experiment(exp)
-        panel.edited.connect(self.apply)
-
-    def apply(self, changes: dict) -> None:
-        self.emitted.append(changes)
-        try:
-            self.exp = self.exp.with_changes(changes)
-        except SpecError as e:
-            self.panel.show_error(e.path, e.problem)
-            return
-        self.panel.show_error(None)
-        self.panel.set_experiment(self.exp)
-
-
-def find(panel, name: str, cls=QWidget):
-    widget = panel.findChild(cls, name)
-    assert widget is not None, f"no widget named {name!r}"
-    return widget
-
-
-def shown(panel, name: str) -> bool:
-    return find(panel, name).isVisibleTo(panel)
 
 
 def row_of(panel, dataset: str) -> int:

@@ -8,14 +8,15 @@ import math
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QScrollArea, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QScrollArea, QSpinBox
 
 from playground.core.choices import OPTIMIZERS, SCHEDULES
 from playground.core.optimizers import resolved_lr
 from playground.core.schedules import lr_curve
-from playground.core.spec import Experiment, SpecError
+from playground.core.spec import Experiment
 from playground.ui.training_panel import TrainingPanel, optimizer_defaults
 from playground.ui.widgets import LogControl, LogSlider, NumberField, format_number
+from tests.ui.panel_helpers import Window, find, shown
 
 
 @pytest.fixture
@@ -27,35 +28,6 @@ def panel(qtbot):
     qtbot.waitExposed(p)
     p.set_experiment(Experiment())
     return p
-
-
-class Window:
-    """What the main window does with a panel's edits: apply, then show the result or the error."""
-
-    def __init__(self, panel, exp: Experiment):
-        self.panel, self.exp, self.emitted = panel, exp, []
-        panel.set_experiment(exp)
-        panel.edited.connect(self.apply)
-
-    def apply(self, changes: dict) -> None:
-        self.emitted.append(changes)
-        try:
-            self.exp = self.exp.with_changes(changes)
-        except SpecError as e:
-            self.panel.show_error(e.path, e.problem)
-            return
-        self.panel.show_error(None)
-        self.panel.set_experiment(self.exp)
-
-
-def find(panel, name: str, cls=QWidget):
-    widget = panel.findChild(cls, name)
-    assert widget is not None, f"no widget named {name!r}"
-    return widget
-
-
-def shown(panel, name: str) -> bool:
-    return find(panel, name).isVisibleTo(panel)
 
 
 def type_into(qtbot, field: QLineEdit, text: str) -> None:
