@@ -76,8 +76,6 @@ class MainWindow(QMainWindow):
         self.plot_tabs.addTab(self.metrics, "Loss and accuracy")
         self.plot_tabs.addTab(self.probes, "Activations and gradients")
         self.plot_tabs.setTabToolTip(0, "Training and validation loss and accuracy, and the learning rate")
-        self._unseen_probes: list[dict] = []
-        self.plot_tabs.currentChanged.connect(lambda index: self._on_probes([]))
         self.plot_tabs.setTabToolTip(1, "Per-layer activation histograms, gradient and update sizes: the lecture's "
                                         "diagnostics for initialization and learning rate")
         self.lower = lower = QSplitter(Qt.Horizontal)
@@ -190,7 +188,7 @@ class MainWindow(QMainWindow):
             panel.edited.connect(lambda changes, p=panel: self.apply_changes(changes, p))
         s = self.session
         s.epochs.connect(self.metrics.add_epochs)
-        s.probes.connect(self._on_probes)
+        s.probes.connect(self.probes.add_probes)
         s.snapshot_ready.connect(self._on_snapshot)
         s.trainer_ready.connect(self._on_trainer_ready)
         s.message.connect(lambda level, text: self.statusBar().showMessage(text, 10000))
@@ -251,7 +249,6 @@ class MainWindow(QMainWindow):
 
     def _reload(self, run: bool, state_dict: Optional[dict] = None) -> None:
         self.banner.hide()
-        self._unseen_probes = []
         self.metrics.clear()
         self.probes.clear()
         self.boundary.clear_field()
@@ -320,13 +317,6 @@ class MainWindow(QMainWindow):
         if data["kind"] == "points":
             self.boundary.set_points(data["points_train"], data["y_train"], data["points_val"], data["y_val"],
                                      data["task"], data["num_classes"])
-
-    def _on_probes(self, records: list) -> None:
-        """Probe plots are fed only while they are on screen; what came meanwhile follows at once."""
-        self._unseen_probes.extend(records)
-        if self._unseen_probes and self.probes.isVisible():
-            self.probes.add_probes(self._unseen_probes)
-            self._unseen_probes = []
 
     def _on_snapshot(self, snap: dict) -> None:
         if snap["kind"] == "points":

@@ -164,8 +164,9 @@ class ImageView(QWidget):
         self.confusion = ConfusionMatrix()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.predictions, 3)
-        layout.addWidget(self.confusion, 2)
+        self.confusion.setMinimumHeight(260)  # ten rows of readable counts
+        layout.addWidget(self.predictions, 1)
+        layout.addWidget(self.confusion, 1)
 
     def set_snapshot(self, snap: dict) -> None:
         self.predictions.set_snapshot(snap)

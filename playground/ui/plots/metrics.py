@@ -35,11 +35,12 @@ LR_TIP = "The learning rate used in each epoch: flat for a constant rate, fallin
 
 
 def nice_above(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 times a power of ten that is >= value (> 0)."""
+    """The smallest of 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is >= value
+    (> 0): steps of at most a third, so at least three quarters of the axis holds data."""
     if not np.isfinite(value) or value <= 0:
         return 1.0
     power = 10.0 ** np.floor(np.log10(value))
-    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+    for step in (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
         if step * power >= value * (1 - 1e-12):
             return step * power
     return 10.0 * power
@@ -99,6 +100,7 @@ class MetricsPlots(QWidget):
         self.acc_plot.setYRange(0.0, 1.0, padding=0.06)  # fixed: 50% looks like 50% at any moment
         # a short plot: three labels, never crowded
         self.acc_plot.getPlotItem().getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
+        self.lr_plot.getPlotItem().getAxis("left").setStyle(showValues=False)  # too short: the title says it
         self.no_acc_label = QLabel("no accuracy for regression")
         self.no_acc_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_acc_label.setFont(style.font(style.FONT_PT))
@@ -205,6 +207,17 @@ class MetricsPlots(QWidget):
         x = self._buffer.column(COLUMN[X_AXES[self.x_axis.currentText()]])
         for name in ("train_acc", "val_acc", "lr"):
             style.draw(self._curves[name], x, self._buffer.column(COLUMN[name]))
+        # the short plots say their latest value in the title, readable from the back of a room
+        self._title(self.acc_plot, "Accuracy", "val_acc", lambda v: f"{v:.1%}")
+        self._title(self.lr_plot, "Learning rate", "lr", style.format_number)
+
+    def _title(self, plot: pg.PlotWidget, name: str, column: str, fmt) -> None:
+        values = self._buffer.column(COLUMN[column])
+        latest = values[-1] if len(values) else np.nan
+        text = f"{name}: {fmt(float(latest))}" if np.isfinite(latest) else name
+        if text != getattr(plot, "_shown_title", None):
+            plot._shown_title = text
+            plot.getPlotItem().setTitle(text, size=f"{style.FONT_PT + 1}pt", color=style.TEXT, bold=True)
 
     def _fit_ranges(self, x: np.ndarray) -> None:
         if not len(x):
@@ -227,9 +240,7 @@ class MetricsPlots(QWidget):
         if lr_top != self._lr_top:
             self._lr_top = lr_top
             lr_range(self.lr_plot, lrs)
-            axis = self.lr_plot.getPlotItem().getAxis("left")
-            # a short plot: label 0 and the highest rate only
-            axis.setTicks([[(0.0, "0"), (lr_top, style.format_number(lr_top))]] if lr_top else None)
+
 
     def _show_accuracy(self, has_acc: bool) -> None:
         self._has_acc = has_acc

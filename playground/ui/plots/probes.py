@@ -58,6 +58,7 @@ class ProbePlots(QWidget):
         self._colors = []
         self._buffer = style.GrowingColumns(1)
         self._latest: Optional[dict] = None
+        self._stale = False  # data arrived while hidden: draw on show
 
         self.header = QLabel("Activations per layer")
         self.header.setFont(style.font(style.FONT_PT + 1, bold=True))
@@ -134,12 +135,27 @@ class ProbePlots(QWidget):
         L = len(names)
         rows = [[r["step"]] + [layer.get(key) for key in SERIES for layer in r["layers"]] for r in records]
         self._buffer.append(np.array(rows, dtype=float).T.reshape(1 + 3 * L, -1))
+        self._latest = records[-1]
+        if self.window().isVisible() and not self.isVisible():
+            self._stale = True  # in a hidden tab: keep the numbers, draw when shown
+        else:
+            self._draw()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._draw()
+
+    def _draw(self) -> None:
+        self._stale = False
+        if self._latest is None:
+            return
         steps = self._buffer.column(0)
+        L = len(self._names)
         for s, key in enumerate(SERIES):
             for i, curve in enumerate(self.curves[key]):
                 style.draw(curve, steps, self._buffer.column(1 + s * L + i))
-        self._latest = records[-1]
-        self._show_latest(records[-1])
+        self._show_latest(self._latest)
 
     def clear(self) -> None:
         self._set_layers([])
