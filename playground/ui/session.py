@@ -34,7 +34,6 @@ class TrainingSession(QObject):
     state_changed = Signal(str)
     counters = Signal(int, int, float)  # epoch, step, steps per second
     trainer_ready = Signal(dict)  # the new run's data: points and labels for the pictures
-    saved = Signal(str)  # a checkpoint was written to this path
 
     def __init__(self, parent: Optional[QObject] = None, fps: int = 30, snapshot_interval_s: float = 0.2):
         super().__init__(parent)
@@ -116,7 +115,7 @@ class TrainingSession(QObject):
         return True
 
     def save_checkpoint(self, path) -> None:
-        """Weights and spec, written by the training process between two steps; ``saved`` follows."""
+        """Weights and spec, written by the training process between two steps; a message follows."""
         self._send("save", str(Path(path)))
 
     def shutdown(self, timeout: float = 10.0) -> None:
@@ -187,8 +186,6 @@ class TrainingSession(QObject):
                     self.trainer_ready.emit(item)
                 elif kind == "message":
                     self.message.emit(item["level"], item["text"])
-                    if "saved" in item:
-                        self.saved.emit(item["saved"])
                 elif kind == "end":
                     self._flush(epochs, probes, latest)
                     epochs, probes, latest = [], [], None

@@ -297,15 +297,15 @@ class MainWindow(QMainWindow):
             self.save_path(Path(path))
 
     def save_path(self, path: Path) -> bool:
+        self.settings.setValue("last_dir", str(path.parent))
+        if path.suffix == ".safetensors":
+            self.session.save_checkpoint(path)  # the training process says when it is written
+            return True
         try:
-            if path.suffix == ".safetensors":
-                self.session.save_checkpoint(path)
-                return True  # the training thread reports when it is written
-            self.experiment.save(path.with_suffix(".json") if not path.suffix else path)
+            self.experiment.save(path if path.suffix else path.with_suffix(".json"))
         except OSError as e:
             self.statusBar().showMessage(f"Could not save {path}: {e}", 15000)
             return False
-        self.settings.setValue("last_dir", str(path.parent))
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 

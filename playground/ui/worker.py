@@ -122,8 +122,8 @@ class _Worker:
 
         try:
             save_checkpoint(path, trainer.exp, trainer.net, trainer.epoch, trainer.step)
-            self.outbox.append({"type": "message", "level": "info", "text": f"Saved the experiment and its weights to {path}",
-                                "saved": path})
+            self.outbox.append({"type": "message", "level": "info",
+                                "text": f"Saved the experiment and its weights to {path}"})
         except OSError as e:
             self.outbox.append({"type": "message", "level": "warning", "text": f"Could not save {path}: {e}"})
 
