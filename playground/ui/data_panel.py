@@ -11,15 +11,15 @@ import functools
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QListView, QListWidget,
                                QListWidgetItem, QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from playground.core.choices import DATASETS, FEATURES, OPTIMIZERS, PREPROCESS
 from playground.core.spec import AugmentSpec, DataSpec, Experiment, TrainSpec, field_help
-from playground.ui.widgets import (DoubleSpinBox, ErrorMarks, FieldForm, FieldFrame, LabeledSlider, align_labels,
-                                   compact_combo, error_banner, hint_label, rich_tip)
+from playground.ui.widgets import (DoubleSpinBox, FieldForm, FieldFrame, LabeledSlider, SpecPanel, align_labels,
+                                   compact_combo, hint_label, rich_tip)
 
 ORANGE = (245, 147, 34)  # TensorFlow Playground: class 0 / negative
 BLUE = (8, 119, 189)  # class 1 / positive
@@ -162,28 +162,17 @@ class DatasetList(QListWidget):
 # -- the panel ------------------------------------------------------------------------------------
 
 
-class DataPanel(QWidget):
-    """Dataset, noise, split, features, batch size, preprocessing and augmentation of an Experiment.
-
-    ``edited`` carries ``{path: value}`` for each user change; ``set_experiment`` shows a spec
-    without emitting; ``show_error(path, message)`` marks the control of ``path`` (None clears).
-    """
-
-    edited = Signal(dict)
+class DataPanel(SpecPanel):
+    """Dataset, noise, split, features, batch size, preprocessing and augmentation of an Experiment."""
 
     def __init__(self, parent: Optional[QWidget] = None):
-        super().__init__(parent)
-        self.setObjectName("data_panel")
-        self._exp = Experiment()
-        self._updating = False
+        super().__init__("data_panel", parent)
         self._last_batch = TrainSpec().batch_size  # what "full batch" off goes back to
         self._build()
         self.set_experiment(self._exp)
 
     # -- building ------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.error_label = error_banner()
-        self.marks = ErrorMarks(self.error_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -385,72 +374,52 @@ class DataPanel(QWidget):
         return box
 
     # -- showing a spec ------------------------------------------------------------------------
-    def set_experiment(self, exp: Experiment) -> None:
-        """Show ``exp`` in every control without emitting ``edited``."""
-        self._exp = exp
+    def _show(self, exp: Experiment) -> None:
         data, info = exp.data, DATASETS[exp.data.name]
         points = info.kind == "points"
-        self._updating = True
-        try:
-            for row in range(self.dataset_list.count()):
-                if self.dataset_list.item(row).data(Qt.UserRole) == data.name:
-                    self.dataset_list.setCurrentRow(row)
-            entry = DATASETS.entry(data.name)
-            kind = "regression" if info.task == "regression" else f"{info.num_classes} classes"
-            self.dataset_hint.setText(f"{entry.label}: {kind}, {info.default_samples} examples by default.")
+        for row in range(self.dataset_list.count()):
+            if self.dataset_list.item(row).data(Qt.UserRole) == data.name:
+                self.dataset_list.setCurrentRow(row)
+        entry = DATASETS.entry(data.name)
+        kind = "regression" if info.task == "regression" else f"{info.num_classes} classes"
+        self.dataset_hint.setText(f"{entry.label}: {kind}, {info.default_samples} examples by default.")
 
-            self.noise.setValue(data.noise)
-            self.noise.setEnabled(points)
-            self.form_data.frames["noise"].set_tip(self._noise_tip if points else rich_tip(
-                "Noise", "The digits ignore noise: the handwriting is noisy enough."))
-            self.val_fraction.setValue(data.val_fraction)
-            self.n_samples.setSpecialValueText(f"default ({info.default_samples})")
-            self.n_samples.setValue(data.n_samples or 0)
-            self.data_seed.setValue(data.seed)
+        self.noise.setValue(data.noise)
+        self.noise.setEnabled(points)
+        self.form_data.frames["noise"].set_tip(self._noise_tip if points else rich_tip(
+            "Noise", "The digits ignore noise: the handwriting is noisy enough."))
+        self.val_fraction.setValue(data.val_fraction)
+        self.n_samples.setSpecialValueText(f"default ({info.default_samples})")
+        self.n_samples.setValue(data.n_samples or 0)
+        self.data_seed.setValue(data.seed)
 
-            self.features_box.setVisible(points)
-            for name, button in self.feature_buttons.items():
-                button.setChecked(name in data.features)
+        self.features_box.setVisible(points)
+        for name, button in self.feature_buttons.items():
+            button.setChecked(name in data.features)
 
-            batch = exp.train.batch_size
-            if batch > 0:
-                self._last_batch = batch
-            self.batch_size.setValue(self._last_batch)
-            self.full_batch.setChecked(batch == 0)
-            full_batch_optimizer = OPTIMIZERS[exp.optim.name].full_batch
-            self.batch_size.setEnabled(batch > 0 and not full_batch_optimizer)
-            self.full_batch.setEnabled(not full_batch_optimizer)
-            self.batch_frame.set_tip(self._batch_tip if not full_batch_optimizer else rich_tip(
-                "Batch size", f"{OPTIMIZERS.entry(exp.optim.name).label} always steps on the full batch: "
-                              "its line search needs the same loss at every try."))
-            self.preprocess.setCurrentIndex(self.preprocess.findData(data.preprocess))
+        batch = exp.train.batch_size
+        if batch > 0:
+            self._last_batch = batch
+        self.batch_size.setValue(self._last_batch)
+        self.full_batch.setChecked(batch == 0)
+        full_batch_optimizer = OPTIMIZERS[exp.optim.name].full_batch
+        self.batch_size.setEnabled(batch > 0 and not full_batch_optimizer)
+        self.full_batch.setEnabled(not full_batch_optimizer)
+        self.batch_frame.set_tip(self._batch_tip if not full_batch_optimizer else rich_tip(
+            "Batch size", f"{OPTIMIZERS.entry(exp.optim.name).label} always steps on the full batch: "
+                          "its line search needs the same loss at every try."))
+        self.preprocess.setCurrentIndex(self.preprocess.findData(data.preprocess))
 
-            aug = data.augment
-            self.aug_jitter.setValue(aug.jitter)
-            self.aug_shift.setValue(aug.shift)
-            self.aug_flip.setChecked(aug.flip)
-            self.aug_noise.setValue(aug.noise)
-            self.form_augment.set_row_visible("aug_jitter", points)
-            for name in ("aug_shift", "aug_flip", "aug_noise"):
-                self.form_augment.set_row_visible(name, not points)
-        finally:
-            self._updating = False
-
-    def experiment(self) -> Experiment:
-        return self._exp
-
-    # -- errors --------------------------------------------------------------------------------
-    def show_error(self, path: Optional[str], message: str = "") -> None:
-        """Mark the control that edits ``path`` (red frame, message under it and in its tooltip); None clears."""
-        self.marks.show(path, message)
+        aug = data.augment
+        self.aug_jitter.setValue(aug.jitter)
+        self.aug_shift.setValue(aug.shift)
+        self.aug_flip.setChecked(aug.flip)
+        self.aug_noise.setValue(aug.noise)
+        self.form_augment.set_row_visible("aug_jitter", points)
+        for name in ("aug_shift", "aug_flip", "aug_noise"):
+            self.form_augment.set_row_visible(name, not points)
 
     # -- user changes --------------------------------------------------------------------------
-    def _emit(self, changes: dict) -> None:
-        if self._updating:
-            return
-        self.marks.clear()  # the window marks this change again if it is bad
-        self.edited.emit(changes)
-
     def _on_dataset(self, current: Optional[QListWidgetItem], _previous=None) -> None:
         if current is not None and current.data(Qt.UserRole) != self._exp.data.name:
             self._emit({"data.name": current.data(Qt.UserRole)})

@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 import pyqtgraph as pg
 import torch
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
@@ -25,8 +25,8 @@ from playground.core.losses import resolved_loss
 from playground.core.optimizers import resolved_lr
 from playground.core.schedules import lr_curve, lr_factor
 from playground.core.spec import Experiment, OptimSpec, ScheduleSpec, TrainSpec, field_help
-from playground.ui.widgets import (DoubleSpinBox, ErrorMarks, FieldForm, LogControl, NumberField, align_labels,
-                                   compact_combo, error_banner, format_number, hint_label, rich_tip)
+from playground.ui.widgets import (DoubleSpinBox, FieldForm, LogControl, NumberField, SpecPanel, align_labels,
+                                   compact_combo, format_number, hint_label, rich_tip)
 
 LR_RANGE = (1e-5, 10.0)
 REG_RANGE = (1e-6, 1.0)
@@ -99,27 +99,16 @@ class SchedulePreview(pg.PlotWidget):
         return np.asarray(self.curve.yData)
 
 
-class TrainingPanel(QWidget):
-    """Optimizer, learning rate and its schedule, regularization and the run settings of an Experiment.
-
-    ``edited`` carries ``{path: value}`` for each user change; ``set_experiment`` shows a spec
-    without emitting; ``show_error(path, message)`` marks the control of ``path`` (None clears).
-    """
-
-    edited = Signal(dict)
+class TrainingPanel(SpecPanel):
+    """Optimizer, learning rate and its schedule, regularization and the run settings of an Experiment."""
 
     def __init__(self, parent: Optional[QWidget] = None):
-        super().__init__(parent)
-        self.setObjectName("training_panel")
-        self._exp = Experiment()
-        self._updating = False
+        super().__init__("training_panel", parent)
         self._build()
         self.set_experiment(self._exp)
 
     # -- building ------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.error_label = error_banner()
-        self.marks = ErrorMarks(self.error_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -349,84 +338,78 @@ class TrainingPanel(QWidget):
         return box
 
     # -- showing a spec ------------------------------------------------------------------------
-    def set_experiment(self, exp: Experiment) -> None:
-        """Show ``exp`` in every control without emitting ``edited``."""
-        self._exp = exp
+    def _show(self, exp: Experiment) -> None:
         optim, schedule, train = exp.optim, exp.schedule, exp.train
         entry = OPTIMIZERS.entry(optim.name)
         uses = entry.value.params
         defaults = optimizer_defaults(optim.name)
-        self._updating = True
-        try:
-            self.optimizer.setCurrentIndex(self.optimizer.findData(optim.name))
-            self.form_optim.frames["optimizer"].set_tip(rich_tip(
-                "Optimizer", f"{entry.label}: {entry.tip}",
-                "Switching the optimizer goes back to its own default LR.", LECTURE_ADAM))
+        self.optimizer.setCurrentIndex(self.optimizer.findData(optim.name))
+        self.form_optim.frames["optimizer"].set_tip(rich_tip(
+            "Optimizer", f"{entry.label}: {entry.tip}",
+            "Switching the optimizer goes back to its own default LR.", LECTURE_ADAM))
 
-            lr = resolved_lr(optim)
-            self.lr.setValue(lr)
-            lbfgs = entry.value.full_batch
-            for widget in (self.lr_slider, self.lr_value, self.lr_reset):
-                widget.setEnabled(not lbfgs)
-            default = format_number(entry.value.default_lr)
-            if lbfgs:
-                self.lr_hint.setText(f"not used: {LBFGS_LR}")
-                self.lr_frame.set_tip(rich_tip("Learning rate", LBFGS_LR + ": there is no LR to tune.", entry.tip))
-            else:
-                self.lr_hint.setText(f"(default) {entry.label}'s own LR" if optim.lr is None else "")
-                self.lr_reset.setText(f"use default ({default})")
-                self.lr_frame.set_tip(rich_tip(
-                    "Learning rate", f"The size of each step against the gradient. {field_help(OptimSpec, 'lr')} "
-                    f"{entry.label}'s default is {default}.", LECTURE_LR,
-                    "Drag for the order of magnitude, type for an exact value (1e-3 works). The change reaches "
-                    "a running training at its next step."))
-            self.lr_reset.setVisible(optim.lr is not None and not lbfgs)
+        lr = resolved_lr(optim)
+        self.lr.setValue(lr)
+        lbfgs = entry.value.full_batch
+        for widget in (self.lr_slider, self.lr_value, self.lr_reset):
+            widget.setEnabled(not lbfgs)
+        default = format_number(entry.value.default_lr)
+        if lbfgs:
+            self.lr_hint.setText(f"not used: {LBFGS_LR}")
+            self.lr_frame.set_tip(rich_tip("Learning rate", LBFGS_LR + ": there is no LR to tune.", entry.tip))
+        else:
+            self.lr_hint.setText(f"(default) {entry.label}'s own LR" if optim.lr is None else "")
+            self.lr_reset.setText(f"use default ({default})")
+            self.lr_frame.set_tip(rich_tip(
+                "Learning rate", f"The size of each step against the gradient. {field_help(OptimSpec, 'lr')} "
+                f"{entry.label}'s default is {default}.", LECTURE_LR,
+                "Drag for the order of magnitude, type for an exact value (1e-3 works). The change reaches "
+                "a running training at its next step."))
+        self.lr_reset.setVisible(optim.lr is not None and not lbfgs)
 
-            self.form_optim.set_row_visible("momentum", "momentum" in uses)
-            self.form_optim.set_row_visible("betas", "betas" in uses)
-            self.form_optim.set_row_visible("eps", "eps" in uses)
-            if "momentum" in uses:
-                self.momentum.setValue(defaults.get("momentum", 0.0) if optim.momentum is None else optim.momentum)
-            if "betas" in uses:
-                b1, b2 = defaults.get("betas", (0.9, 0.999)) if optim.betas is None else optim.betas
-                self.beta1.setValue(b1)
-                self.beta2.setValue(b2)
-            if "eps" in uses:
-                default_eps = format_number(defaults.get("eps", 1e-8))
-                self.eps.setValue(optim.eps)
-                self.eps.setPlaceholderText(f"{default_eps} (default)")
-                self.eps_frame.set_tip(rich_tip(
-                    "Epsilon", "A tiny number added to the denominator so that a weight whose gradients "
-                    f"were all near 0 does not get a huge step. Rarely changed; empty: {default_eps}, "
-                    f"{entry.label}'s default."))
+        self.form_optim.set_row_visible("momentum", "momentum" in uses)
+        self.form_optim.set_row_visible("betas", "betas" in uses)
+        self.form_optim.set_row_visible("eps", "eps" in uses)
+        if "momentum" in uses:
+            self.momentum.setValue(defaults.get("momentum", 0.0) if optim.momentum is None else optim.momentum)
+        if "betas" in uses:
+            b1, b2 = defaults.get("betas", (0.9, 0.999)) if optim.betas is None else optim.betas
+            self.beta1.setValue(b1)
+            self.beta2.setValue(b2)
+        if "eps" in uses:
+            default_eps = format_number(defaults.get("eps", 1e-8))
+            self.eps.setValue(optim.eps)
+            self.eps.setPlaceholderText(f"{default_eps} (default)")
+            self.eps_frame.set_tip(rich_tip(
+                "Epsilon", "A tiny number added to the denominator so that a weight whose gradients "
+                f"were all near 0 does not get a huge step. Rarely changed; empty: {default_eps}, "
+                f"{entry.label}'s default."))
 
-            self.schedule.setCurrentIndex(self.schedule.findData(schedule.name))
-            self.schedule_k.setValue(schedule.k)
-            self.step_gamma.setValue(schedule.gamma)
-            self.step_epochs.setValue(schedule.step_epochs)
-            self.warmup_epochs.setValue(schedule.warmup_epochs)
-            self.form_schedule.set_row_visible("schedule_k", schedule.name in ("exponential", "inverse_time"))
-            self.form_schedule.set_row_visible("step_gamma", schedule.name == "step")
-            self.form_schedule.set_row_visible("step_epochs", schedule.name == "step")
-            self._update_preview(exp)
+        self.schedule.setCurrentIndex(self.schedule.findData(schedule.name))
+        self.schedule_k.setValue(schedule.k)
+        self.step_gamma.setValue(schedule.gamma)
+        self.step_epochs.setValue(schedule.step_epochs)
+        self.warmup_epochs.setValue(schedule.warmup_epochs)
+        self.form_schedule.set_row_visible("schedule_k", schedule.name in ("exponential", "inverse_time"))
+        self.form_schedule.set_row_visible("step_gamma", schedule.name == "step")
+        self.form_schedule.set_row_visible("step_epochs", schedule.name == "step")
+        self._update_preview(exp)
 
-            self.l2.setValue(optim.weight_decay)
-            self.l1.setValue(optim.l1)
+        self.l2.setValue(optim.weight_decay)
+        self.l1.setValue(optim.l1)
 
-            self.epochs.setValue(train.epochs)
-            task = DATASETS[exp.data.name].task
-            as_auto = dataclasses.replace(exp, train=dataclasses.replace(train, loss="auto"))
-            auto = {"cross_entropy": "cross-entropy", "mse": "MSE"}[resolved_loss(as_auto, task)]
-            self.loss.setItemText(0, f"auto ({auto})")
-            self.loss.setItemText(1, "cross-entropy")
-            self.loss.setItemText(2, "MSE")
-            self.loss.setCurrentIndex(self.loss.findData(train.loss))
-            self.reduction.setCurrentIndex(self.reduction.findData(train.reduction))
-            self._fill_devices(train.device)
-            self.train_seed.setValue(train.seed)
-            self.probe_every.setValue(train.probe_every)
-        finally:
-            self._updating = False
+        self.epochs.setValue(train.epochs)
+        task = DATASETS[exp.data.name].task
+        as_auto = dataclasses.replace(exp, train=dataclasses.replace(train, loss="auto"))
+        auto = {"cross_entropy": "cross-entropy", "mse": "MSE"}[resolved_loss(as_auto, task)]
+        self.loss.setItemText(0, f"auto ({auto})")
+        self.loss.setItemText(1, "cross-entropy")
+        self.loss.setItemText(2, "MSE")
+        self.loss.setCurrentIndex(self.loss.findData(train.loss))
+        self.reduction.setCurrentIndex(self.reduction.findData(train.reduction))
+        self._fill_devices(train.device)
+        self.train_seed.setValue(train.seed)
+        self.probe_every.setValue(train.probe_every)
 
     def _update_preview(self, exp: Experiment) -> None:
         lr0, epochs = resolved_lr(exp.optim), exp.train.epochs
@@ -450,21 +433,7 @@ class TrainingPanel(QWidget):
             self.device.addItem(f"{requested} (not here: CPU)", requested)
         self.device.setCurrentIndex(self.device.findData(requested))
 
-    def experiment(self) -> Experiment:
-        return self._exp
-
-    # -- errors --------------------------------------------------------------------------------
-    def show_error(self, path: Optional[str], message: str = "") -> None:
-        """Mark the control that edits ``path`` (red frame, message under it and in its tooltip); None clears."""
-        self.marks.show(path, message)
-
     # -- user changes --------------------------------------------------------------------------
-    def _emit(self, changes: dict) -> None:
-        if self._updating:
-            return
-        self.marks.clear()  # the window marks this change again if it is bad
-        self.edited.emit(changes)
-
     def _on_optimizer(self, index: int) -> None:
         # lr None: the new optimizer's own default (SGD's 0.03 would be far too big for Adam)
         self._emit({"optim.name": self.optimizer.itemData(index), "optim.lr": None})

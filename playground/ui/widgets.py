@@ -17,6 +17,8 @@ from PySide6.QtGui import QFocusEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
                                QSlider, QVBoxLayout, QWidget)
 
+from playground.core.spec import Experiment
+
 ERROR_COLOR = "#c62828"
 HINT_STYLE = "color: #555555;"
 
@@ -413,6 +415,48 @@ def error_banner(object_name: str = "error_label") -> QLabel:
     label.setStyleSheet(f"color: {ERROR_COLOR}; border: 2px solid {ERROR_COLOR}; border-radius: 4px; padding: 3px;")
     label.hide()
     return label
+
+
+class SpecPanel(QWidget):
+    """A panel that edits part of an Experiment: ``set_experiment`` shows one without emitting,
+    ``edited`` proposes ``{path: value}`` changes for the window to validate, and ``show_error``
+    marks the control of a bad path (None clears). Subclasses fill ``_show`` and build their forms
+    on ``self.marks``."""
+
+    edited = Signal(dict)
+
+    def __init__(self, object_name: str, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self._exp = Experiment()
+        self._updating = False
+        self.error_label = error_banner()
+        self.marks = ErrorMarks(self.error_label)
+
+    def set_experiment(self, exp: Experiment) -> None:
+        """Show ``exp`` in every control without emitting ``edited``."""
+        self._exp = exp
+        self._updating = True
+        try:
+            self._show(exp)
+        finally:
+            self._updating = False
+
+    def _show(self, exp: Experiment) -> None:
+        raise NotImplementedError
+
+    def experiment(self) -> Experiment:
+        return self._exp
+
+    def show_error(self, path: Optional[str], message: str = "") -> None:
+        """Mark the control that edits ``path`` (red frame, message under it and in its tooltip); None clears."""
+        self.marks.show(path, message)
+
+    def _emit(self, changes: dict) -> None:
+        if self._updating:
+            return
+        self.marks.clear()  # the window marks this change again if it is bad
+        self.edited.emit(changes)
 
 
 class FieldForm(QFormLayout):
