@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 import time
@@ -84,11 +85,28 @@ def _load(args) -> "Experiment":  # noqa: F821
 
 
 def _window(args) -> int:
-    from playground.ui.app import run_app
-
     if args.screenshot and args.exit_after is None:
         return _fail("--screenshot needs --exit-after SECONDS")
+    if not _display_available():
+        if args.exit_after is not None:  # scripted mode needs no screen: draw offscreen
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        else:
+            print("playground: no display here (DISPLAY is not set), so no window: training the experiment "
+                  "headless instead. On a desktop `playground` opens the window; `xvfb-run playground` runs it "
+                  "on a virtual screen.", file=sys.stderr)
+            args.spec = args.preset or "default"
+            args.overrides, args.epochs, args.out, args.weights, args.quiet = [], None, None, None, False
+            return _run(args)
+    from playground.ui.app import run_app
+
     return run_app(args.preset, args.autorun, args.exit_after, args.screenshot)
+
+
+def _display_available() -> bool:
+    """Qt aborts with a cryptic plugin message where there is no screen: look first (Linux)."""
+    if os.environ.get("QT_QPA_PLATFORM") or not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _run(args) -> int:

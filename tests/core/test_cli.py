@@ -1,6 +1,7 @@
 """The headless command line, as a user runs it."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -79,3 +80,12 @@ def test_core_imports_no_qt():
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'PySide6', 'pyqtgraph', 'superqt', 'shiboken6'}))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_without_a_display_the_app_says_so_and_trains_headless(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([sys.executable, "-m", "playground", "--preset", "xor_features"], capture_output=True,
+                          text=True, cwd=tmp_path, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "no display here" in done.stderr and "completed: trained" in done.stdout
+    assert (tmp_path / "runs" / "xor_features" / "metrics.jsonl").exists()
