@@ -14,12 +14,12 @@ import numpy as np
 from PySide6.QtCore import QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QListView, QListWidget,
-                               QListWidgetItem, QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+                               QListWidgetItem, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 from playground.core.choices import DATASETS, FEATURES, OPTIMIZERS, PREPROCESS
 from playground.core.spec import AugmentSpec, DataSpec, Experiment, TrainSpec, field_help
 from playground.ui.widgets import (DoubleSpinBox, FieldForm, FieldFrame, LabeledSlider, SpecPanel, align_labels,
-                                   compact_combo, hint_label, rich_tip)
+                                   compact_combo, hint_label, int_spin, rich_tip)
 
 ORANGE = (245, 147, 34)  # TensorFlow Playground: class 0 / negative
 BLUE = (8, 119, 189)  # class 1 / positive
@@ -173,17 +173,11 @@ class DataPanel(SpecPanel):
 
     # -- building ------------------------------------------------------------------------------
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.setSpacing(4)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self._build_dataset())
+        dataset = self._build_dataset()
         self.features_box = self._build_features()
-        layout.addWidget(self.features_box)
-        layout.addWidget(self._build_batches())
+        batches = self._build_batches()
         self.augment_box = self._build_augment()
-        layout.addWidget(self.augment_box)
-        layout.addStretch(1)
+        self._stack(dataset, self.features_box, batches, self.augment_box)
         align_labels(self.form_data, self.form_batches, self.form_augment)
 
     def _build_dataset(self) -> QGroupBox:
@@ -232,20 +226,14 @@ class DataPanel(SpecPanel):
             "generalises. If the validation loss plateaus while the training loss keeps falling, you "
             "are overfitting: add regularization."))
 
-        self.n_samples = QSpinBox()
-        self.n_samples.setObjectName("n_samples")
-        self.n_samples.setRange(0, MAX_SAMPLES)
+        self.n_samples = int_spin("n_samples", 0, MAX_SAMPLES)
         self.n_samples.setSingleStep(50)
-        self.n_samples.setKeyboardTracking(False)
         self.n_samples.valueChanged.connect(lambda v: self._emit({"data.n_samples": v or None}))
         form.add("Samples", self.n_samples, "n_samples", "data.n_samples", rich_tip(
             "Number of examples", field_help(DataSpec, "n_samples"),
             "Fewer examples make overfitting easy to see; more make each epoch longer."))
 
-        self.data_seed = QSpinBox()
-        self.data_seed.setObjectName("data_seed")
-        self.data_seed.setRange(0, MAX_SEED)
-        self.data_seed.setKeyboardTracking(False)
+        self.data_seed = int_spin("data_seed", 0, MAX_SEED)
         self.data_seed.valueChanged.connect(lambda v: self._emit({"data.seed": v}))
         form.add("Data seed", self.data_seed, "data_seed", "data.seed", rich_tip(
             "Data seed", field_help(DataSpec, "seed"), "Change it to draw another sample of the same problem."))
@@ -302,10 +290,7 @@ class DataPanel(SpecPanel):
         row.setObjectName("batch_row")
         line = QHBoxLayout(row)
         line.setContentsMargins(0, 0, 0, 0)
-        self.batch_size = QSpinBox()
-        self.batch_size.setObjectName("batch_size")
-        self.batch_size.setRange(1, MAX_BATCH)
-        self.batch_size.setKeyboardTracking(False)
+        self.batch_size = int_spin("batch_size", 1, MAX_BATCH)
         self.batch_size.setMinimumWidth(64)  # narrower than room for 100000: the panel fits a slim dock
         self.batch_size.valueChanged.connect(self._on_batch_size)
         self.full_batch = QCheckBox("full batch")
@@ -348,11 +333,7 @@ class DataPanel(SpecPanel):
             "Jitter", field_help(AugmentSpec, "jitter"), "0 = off. The points stay, their copies wiggle: the "
             "boundary cannot wrap itself tightly around single points.", LECTURE_AUGMENT))
 
-        self.aug_shift = QSpinBox()
-        self.aug_shift.setObjectName("aug_shift")
-        self.aug_shift.setRange(0, 3)
-        self.aug_shift.setSuffix(" px")
-        self.aug_shift.setSpecialValueText("off")
+        self.aug_shift = int_spin("aug_shift", 0, 3, suffix=" px", off="off")
         self.aug_shift.valueChanged.connect(lambda v: self._emit({"data.augment.shift": v}))
         form.add("Shift", self.aug_shift, "aug_shift", "data.augment.shift", rich_tip(
             "Shift", field_help(AugmentSpec, "shift"), "A digit moved by a pixel is still the same digit.",

@@ -17,7 +17,7 @@ import pyqtgraph as pg
 import torch
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QSpinBox, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from playground.core.choices import DATASETS, OPTIMIZERS, SCHEDULES
 from playground.core.devices import available_devices, resolve_device
@@ -26,7 +26,7 @@ from playground.core.optimizers import resolved_lr
 from playground.core.schedules import lr_curve, lr_factor
 from playground.core.spec import Experiment, OptimSpec, ScheduleSpec, TrainSpec, field_help
 from playground.ui.widgets import (DoubleSpinBox, FieldForm, LogControl, NumberField, SpecPanel, align_labels,
-                                   compact_combo, format_number, hint_label, rich_tip)
+                                   compact_combo, format_number, hint_label, int_spin, rich_tip)
 
 LR_RANGE = (1e-5, 10.0)
 REG_RANGE = (1e-6, 1.0)
@@ -109,15 +109,7 @@ class TrainingPanel(SpecPanel):
 
     # -- building ------------------------------------------------------------------------------
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.setSpacing(4)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self._build_optimizer())
-        layout.addWidget(self._build_schedule())
-        layout.addWidget(self._build_regularization())
-        layout.addWidget(self._build_run())
-        layout.addStretch(1)
+        self._stack(self._build_optimizer(), self._build_schedule(), self._build_regularization(), self._build_run())
         align_labels(self.form_optim, self.form_schedule, self.form_reg, self.form_run)
 
     def _build_optimizer(self) -> QGroupBox:
@@ -222,22 +214,13 @@ class TrainingPanel(SpecPanel):
         form.add("Gamma", self.step_gamma, "step_gamma", "schedule.gamma", rich_tip(
             "Gamma", field_help(ScheduleSpec, "gamma"), "0.5 halves the LR at every step, as in the lecture."))
 
-        self.step_epochs = QSpinBox()
-        self.step_epochs.setObjectName("step_epochs")
-        self.step_epochs.setRange(1, MAX_EPOCHS)
-        self.step_epochs.setSuffix(" epochs")
-        self.step_epochs.setKeyboardTracking(False)
+        self.step_epochs = int_spin("step_epochs", 1, MAX_EPOCHS, suffix=" epochs")
         self.step_epochs.valueChanged.connect(lambda v: self._emit({"schedule.step_epochs": v}))
         form.add("Every", self.step_epochs, "step_epochs", "schedule.step_epochs", rich_tip(
             "Step every", field_help(ScheduleSpec, "step_epochs"), "Step decay: decay the LR by half every "
             "few epochs."))
 
-        self.warmup_epochs = QSpinBox()
-        self.warmup_epochs.setObjectName("warmup_epochs")
-        self.warmup_epochs.setRange(0, MAX_EPOCHS)
-        self.warmup_epochs.setSuffix(" epochs")
-        self.warmup_epochs.setSpecialValueText("off")
-        self.warmup_epochs.setKeyboardTracking(False)
+        self.warmup_epochs = int_spin("warmup_epochs", 0, MAX_EPOCHS, suffix=" epochs", off="off")
         self.warmup_epochs.valueChanged.connect(lambda v: self._emit({"schedule.warmup_epochs": v}))
         form.add("Warm-up", self.warmup_epochs, "warmup_epochs", "schedule.warmup_epochs", rich_tip(
             "Warm-up", field_help(ScheduleSpec, "warmup_epochs"), "Small steps while the weights are still "
@@ -277,11 +260,8 @@ class TrainingPanel(SpecPanel):
         form = FieldForm(self.marks, box)
         self.form_run = form
 
-        self.epochs = QSpinBox()
-        self.epochs.setObjectName("epochs")
-        self.epochs.setRange(1, MAX_EPOCHS)
+        self.epochs = int_spin("epochs", 1, MAX_EPOCHS)
         self.epochs.setSingleStep(10)
-        self.epochs.setKeyboardTracking(False)
         self.epochs.valueChanged.connect(lambda v: self._emit({"train.epochs": v}))
         form.add("Epochs", self.epochs, "epochs", "train.epochs", rich_tip(
             "Epochs", "How many passes over the training set the run plans: the length of the schedule's "
@@ -314,22 +294,14 @@ class TrainingPanel(SpecPanel):
             "Device", "Where the tensors live. auto: a GPU if torch sees one, else the CPU. Tiny networks "
                       "are often faster on the CPU: each step is too small to keep a GPU busy."))
 
-        self.train_seed = QSpinBox()
-        self.train_seed.setObjectName("train_seed")
-        self.train_seed.setRange(0, MAX_SEED)
-        self.train_seed.setKeyboardTracking(False)
+        self.train_seed = int_spin("train_seed", 0, MAX_SEED)
         self.train_seed.valueChanged.connect(lambda v: self._emit({"train.seed": v}))
         form.add("Seed", self.train_seed, "train_seed", "train.seed", rich_tip(
             "Training seed", field_help(TrainSpec, "seed"), "Change it to see how much a result depends on "
             "luck: the same network from other initial weights."))
 
-        self.probe_every = QSpinBox()
-        self.probe_every.setObjectName("probe_every")
-        self.probe_every.setRange(0, 1_000_000)
+        self.probe_every = int_spin("probe_every", 0, 1_000_000, suffix=" steps", off="off")
         self.probe_every.setSingleStep(10)
-        self.probe_every.setSuffix(" steps")
-        self.probe_every.setSpecialValueText("off")
-        self.probe_every.setKeyboardTracking(False)
         self.probe_every.valueChanged.connect(lambda v: self._emit({"train.probe_every": v}))
         form.add("Probe every", self.probe_every, "probe_every", "train.probe_every", rich_tip(
             "Probe interval", field_help(TrainSpec, "probe_every"), "Probes record the histograms of "

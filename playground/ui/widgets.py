@@ -15,7 +15,7 @@ from typing import Callable, Optional
 from PySide6.QtCore import QRegularExpression, QSize, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
-                               QSlider, QVBoxLayout, QWidget)
+                               QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from playground.core.spec import Experiment
 
@@ -49,15 +49,59 @@ def hint_label(text: str = "", object_name: str = "") -> QLabel:
 # -- log-scale slider ---------------------------------------------------------------------------
 
 
-class LogSlider(QWidget):
+class TickSlider(QWidget):
+    """A QSlider of integer ticks standing for float values. ``value()`` returns exactly what
+    ``setValue`` was given, even between ticks; subclasses map ticks (``position_of``/``value_at``),
+    may round a dragged value (``_dragged``) and show the value elsewhere (``_shown``)."""
+
+    valueChanged = Signal(float)
+
+    def _watch(self, track: QSlider, value: float) -> None:
+        self._track = track
+        self._value = value
+        track.valueChanged.connect(self._on_slider)
+
+    def position_of(self, value: float) -> int:
+        raise NotImplementedError
+
+    def value_at(self, position: int) -> float:
+        raise NotImplementedError
+
+    def _dragged(self, value: float) -> float:
+        return value
+
+    def _shown(self, value: float) -> None:
+        pass
+
+    def value(self) -> float:
+        return self._value
+
+    def setValue(self, value: float) -> None:
+        value = float(value)
+        if value == self._value:
+            return
+        self._value = value
+        self._track.blockSignals(True)
+        self._track.setValue(self.position_of(value))
+        self._track.blockSignals(False)
+        self._shown(value)
+        self.valueChanged.emit(value)
+
+    def _on_slider(self, position: int) -> None:
+        value = self._dragged(self.value_at(position))
+        self._shown(value)
+        if value != self._value:
+            self._value = value
+            self.valueChanged.emit(value)
+
+
+class LogSlider(TickSlider):
     """A horizontal slider over [minimum, maximum] on a log scale (integer ticks underneath).
 
     ``value()`` returns exactly what ``setValue`` was given, even between ticks; a value the user
     drags to is rounded to three significant digits (0.00126, not 0.0012589254). With
     ``zero_allowed`` the leftmost tick is 0 ("off"), for regularization strengths.
     """
-
-    valueChanged = Signal(float)
 
     def __init__(self, minimum: float = 1e-5, maximum: float = 10.0, *, steps_per_decade: int = 200,
                  zero_allowed: bool = False, parent: Optional[QWidget] = None):
@@ -77,9 +121,9 @@ class LogSlider(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._slider)
-        self._value = 0.0 if zero_allowed else self._lo
-        self._slider.setValue(self.position_of(self._value))
-        self._slider.valueChanged.connect(self._on_slider)
+        start = 0.0 if zero_allowed else self._lo
+        self._slider.setValue(self.position_of(start))
+        self._watch(self._slider, start)
 
     def slider(self) -> QSlider:
         return self._slider
@@ -102,25 +146,8 @@ class LogSlider(QWidget):
             return 0.0
         return self._lo * 10 ** ((position - self._first) / self._per_decade)
 
-    def value(self) -> float:
-        return self._value
-
-    def setValue(self, value: float) -> None:
-        value = float(value)
-        if value == self._value:
-            return
-        self._value = value
-        self._slider.blockSignals(True)
-        self._slider.setValue(self.position_of(value))
-        self._slider.blockSignals(False)
-        self.valueChanged.emit(value)
-
-    def _on_slider(self, position: int) -> None:
-        value = self.value_at(position)
-        value = float(f"{value:.3g}") if value > 0 else 0.0
-        if value != self._value:
-            self._value = value
-            self.valueChanged.emit(value)
+    def _dragged(self, value: float) -> float:
+        return float(f"{value:.3g}") if value > 0 else 0.0
 
 
 # -- number field ---------------------------------------------------------------------------------
@@ -237,11 +264,9 @@ class LogControl(QWidget):
 # -- linear slider with its value -----------------------------------------------------------------
 
 
-class LabeledSlider(QWidget):
+class LabeledSlider(TickSlider):
     """A float slider over [minimum, maximum] in steps of ``step``, its value written beside it by
     ``formatter`` (the label is as wide as the widest text, so nothing jumps while dragging)."""
-
-    valueChanged = Signal(float)
 
     def __init__(self, name: str, minimum: float, maximum: float, step: float,
                  formatter: Callable[[float], str] = lambda v: f"{v:.2f}", *, label_below: bool = False,
@@ -256,7 +281,7 @@ class LabeledSlider(QWidget):
         self.slider.setPageStep(max(self.slider.maximum() // 10, 1))
         self.label = QLabel()
         self.label.setObjectName(f"{name}_label")
-        widest = max((formatter(self._at(i)) for i in range(self.slider.maximum() + 1)),
+        widest = max((formatter(self.value_at(i)) for i in range(self.slider.maximum() + 1)),
                      key=lambda s: self.label.fontMetrics().horizontalAdvance(s))
         self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance(widest) + 4)
         self.label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
@@ -266,33 +291,17 @@ class LabeledSlider(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.label)
-        self._value = minimum
         self.label.setText(formatter(minimum))
-        self.slider.valueChanged.connect(self._on_slider)
+        self._watch(self.slider, minimum)
 
-    def _at(self, position: int) -> float:
+    def position_of(self, value: float) -> int:
+        return round((value - self._lo) / self._step)
+
+    def value_at(self, position: int) -> float:
         return round(self._lo + position * self._step, 10)
 
-    def value(self) -> float:
-        return self._value
-
-    def setValue(self, value: float) -> None:
-        value = float(value)
-        if value == self._value:
-            return
-        self._value = value
-        self.slider.blockSignals(True)
-        self.slider.setValue(round((value - self._lo) / self._step))
-        self.slider.blockSignals(False)
+    def _shown(self, value: float) -> None:
         self.label.setText(self._format(value))
-        self.valueChanged.emit(value)
-
-    def _on_slider(self, position: int) -> None:
-        value = self._at(position)
-        self.label.setText(self._format(value))
-        if value != self._value:
-            self._value = value
-            self.valueChanged.emit(value)
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -417,6 +426,18 @@ def error_banner(object_name: str = "error_label") -> QLabel:
     return label
 
 
+def int_spin(name: str, minimum: int, maximum: int, *, suffix: str = "", off: str = "") -> QSpinBox:
+    """A whole-number field that reports when the typing is done, not at every keystroke; ``off``
+    names its minimum (e.g. 0 = "off")."""
+    spin = QSpinBox()
+    spin.setObjectName(name)
+    spin.setRange(minimum, maximum)
+    spin.setSuffix(suffix)
+    spin.setSpecialValueText(off)
+    spin.setKeyboardTracking(False)
+    return spin
+
+
 class SpecPanel(QWidget):
     """A panel that edits part of an Experiment: ``set_experiment`` shows one without emitting,
     ``edited`` proposes ``{path: value}`` changes for the window to validate, and ``show_error``
@@ -441,6 +462,15 @@ class SpecPanel(QWidget):
             self._show(exp)
         finally:
             self._updating = False
+
+    def _stack(self, *parts: QWidget) -> None:
+        """The panel's column: the error label on top, then its groups."""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        for part in (self.error_label, *parts):
+            layout.addWidget(part)
+        layout.addStretch(1)
 
     def _show(self, exp: Experiment) -> None:
         raise NotImplementedError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QScrollArea, QWidget
 
 from playground.core.spec import Experiment, SpecError
 
@@ -34,3 +34,15 @@ def find(panel, name: str, cls=QWidget):
 
 def shown(panel, name: str) -> bool:
     return find(panel, name).isVisibleTo(panel)
+
+
+def in_dock(qtbot, panel):
+    """The panel as the window shows it: in a scroll area of a 320 x 700 dock."""
+    holder = QScrollArea()
+    holder.setWidgetResizable(True)
+    holder.setWidget(panel)
+    holder.resize(320, 700)
+    qtbot.addWidget(holder)
+    holder.show()
+    qtbot.waitExposed(holder)
+    return holder

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QListWidget, QScrollArea, QSlider, QSpinBox, QToolButton)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QListWidget, QSlider, QSpinBox, QToolButton)
 
 from playground.core.choices import DATASETS, FEATURES
 from playground.core.spec import Experiment
 from playground.ui.data_panel import DataPanel, dataset_image, feature_image
-from tests.ui.panel_helpers import Window, find, shown
+from tests.ui.panel_helpers import Window, find, in_dock, shown
 
 
 @pytest.fixture
@@ -219,18 +219,6 @@ def test_dataset_pictures_are_drawn_once_and_show_the_classes(qapp):
     assert min(digits.pixelColor(x, y).lightness() for x in range(48) for y in range(48)) < 60  # dark ink
     for name in FEATURES.names():
         assert not feature_image(name).isNull()
-
-
-def in_dock(qtbot, panel):
-    """The panel as the window shows it: in a scroll area of a 320 x 700 dock."""
-    holder = QScrollArea()
-    holder.setWidgetResizable(True)
-    holder.setWidget(panel)
-    holder.resize(320, 700)
-    qtbot.addWidget(holder)
-    holder.show()
-    qtbot.waitExposed(holder)
-    return holder
 
 
 def test_screenshot_of_the_panel(qtbot):

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QScrollArea, QSpinBox
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QSpinBox
 
 from playground.core.choices import OPTIMIZERS, SCHEDULES
 from playground.core.optimizers import resolved_lr
@@ -16,7 +16,7 @@ from playground.core.schedules import lr_curve
 from playground.core.spec import Experiment
 from playground.ui.training_panel import TrainingPanel, optimizer_defaults
 from playground.ui.widgets import LogControl, LogSlider, NumberField, format_number
-from tests.ui.panel_helpers import Window, find, shown
+from tests.ui.panel_helpers import Window, find, in_dock, shown
 
 
 @pytest.fixture
@@ -338,18 +338,6 @@ def test_a_bad_lr_typed_in_is_marked_by_the_window(panel, qtbot):
     assert "must be > 0" in find(panel, "error_lr").text()
     type_into(qtbot, find(panel, "lr_value"), "0.1")
     assert window.exp.optim.lr == 0.1 and find(panel, "frame_lr").property("error") is False
-
-
-def in_dock(qtbot, panel):
-    """The panel as the window shows it: in a scroll area of a 320 x 700 dock."""
-    holder = QScrollArea()
-    holder.setWidgetResizable(True)
-    holder.setWidget(panel)
-    holder.resize(320, 700)
-    qtbot.addWidget(holder)
-    holder.show()
-    qtbot.waitExposed(holder)
-    return holder
 
 
 def test_screenshot_of_the_panel(qtbot):
