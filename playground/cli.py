@@ -16,11 +16,8 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_DIVERGED = 0, 2, 3
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = _parser().parse_args(argv)
-    from playground.core.checkpoint import CheckpointError
-    from playground.core.devices import use_few_threads
-    from playground.core.spec import SpecError
-
-    use_few_threads()
+    from playground.core.checkpoint_file import CheckpointError
+    from playground.core.errors import SpecError
 
     try:
         return args.func(args)
@@ -111,8 +108,10 @@ def _display_available() -> bool:
 
 def _run(args) -> int:
     from playground.core.checkpoint import load_checkpoint, save_checkpoint
+    from playground.core.devices import use_few_threads
     from playground.core.trainer import Trainer
 
+    use_few_threads()
     exp = _load(args)
     if args.epochs is not None:
         exp = exp.with_overrides([f"train.epochs={args.epochs}"])
@@ -132,7 +131,7 @@ def _run(args) -> int:
             elif record["type"] == "message" and record["level"] != "info":
                 progress.say(record["text"])
 
-        trainer = Trainer(exp, on_record, state_dict=state)
+        trainer = Trainer(exp, on_record, run=out.name, state_dict=state)
         trainer.resolved_experiment().save(out / "spec.json")
         end = _run_interruptible(trainer)
     progress.close()
@@ -214,7 +213,9 @@ def _export(args) -> int:
 
 def _bench(args) -> int:
     from playground.core.bench import run_bench
+    from playground.core.devices import use_few_threads
 
+    use_few_threads()
     run_bench(seconds=args.seconds, out=sys.stdout)
     return EXIT_OK
 

@@ -7,12 +7,15 @@ fixes it. Batches are model inputs, i.e. already preprocessed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 
-from playground.core.spec import AugmentSpec
+if TYPE_CHECKING:
+    from playground.core.spec import AugmentSpec
 
 
-def augment_enabled(spec: AugmentSpec, kind: str) -> bool:
+def augment_enabled(spec: "AugmentSpec", kind: str) -> bool:
     """Whether any augmentation applies to this kind of data ("points" or "image")."""
     if kind == "points":
         return spec.jitter > 0
@@ -21,7 +24,7 @@ def augment_enabled(spec: AugmentSpec, kind: str) -> bool:
     raise ValueError(f"unknown data kind {kind!r}")
 
 
-def augment_batch(x: torch.Tensor, spec: AugmentSpec, kind: str, gen: torch.Generator) -> torch.Tensor:
+def augment_batch(x: torch.Tensor, spec: "AugmentSpec", kind: str, gen: torch.Generator) -> torch.Tensor:
     """A randomly changed copy of the batch; ``x`` itself when nothing is enabled (no copy, no draws)."""
     if not augment_enabled(spec, kind):
         return x

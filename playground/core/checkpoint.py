@@ -1,4 +1,4 @@
-"""Weights plus the experiment that made them, in one safetensors file.
+"""Weights plus the experiment that made them, in one safetensors file (format: checkpoint_file.py).
 
 safetensors holds only tensors and a JSON header, so opening a checkpoint can never run code from
 it (unlike a pickle); a damaged or foreign file gets a ``CheckpointError`` in plain words.
@@ -6,7 +6,6 @@ it (unlike a pickle); a damaged or foreign file gets a ``CheckpointError`` in pl
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,15 +14,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
+from playground.core.checkpoint_file import (FORMAT, VERSION, CheckpointError, checkpoint_info,
+                                             checkpoint_metadata)
 from playground.core.files import write_atomic
-from playground.core.spec import Experiment, SpecError
-
-FORMAT = "playground-checkpoint"
-VERSION = "1"
-
-
-class CheckpointError(ValueError):
-    pass
+from playground.core.spec import Experiment
 
 
 @dataclass
@@ -47,39 +41,12 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         raw = path.read_bytes()
     except OSError as e:
         raise CheckpointError(f"cannot read {path}: {e.strerror or e}") from None
-    meta = _header_metadata(raw, path)
-    if meta.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is a safetensors file but not a playground checkpoint")
-    if meta.get("version") != VERSION:
-        raise CheckpointError(f"{path} is a checkpoint of format version {meta.get('version')}; this app reads {VERSION}")
+    info = checkpoint_info(checkpoint_metadata(raw, path), path)
     try:
-        experiment = Experiment.from_json(meta.get("experiment", ""))
-        epoch, step = int(meta.get("epoch", "0")), int(meta.get("step", "0"))
         tensors = load_tensors(raw)
-    except SpecError as e:
-        raise CheckpointError(f"{path}: the experiment inside is not valid ({e})") from None
     except (ValueError, SafetensorError) as e:
         raise CheckpointError(f"{path} is damaged: {e}") from None
-    return Checkpoint(experiment, tensors, epoch, step)
-
-
-def _header_metadata(raw: bytes, path: Path) -> dict:
-    """Read the header ourselves: a truncated or foreign file is named as such before safetensors
-    sees it (8 bytes of little-endian length, then that much JSON)."""
-    not_ours = CheckpointError(f"{path} is not a checkpoint this app wrote (expected a safetensors file)")
-    if len(raw) < 8:
-        raise not_ours
-    size = int.from_bytes(raw[:8], "little")
-    if size <= 0 or 8 + size > len(raw):
-        raise not_ours
-    try:
-        header = json.loads(raw[8:8 + size])
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise not_ours from None
-    meta = header.get("__metadata__") if isinstance(header, dict) else None
-    if not isinstance(meta, dict):
-        raise not_ours
-    return meta
+    return Checkpoint(info.experiment, tensors, info.epoch, info.step)
 
 
 def apply_weights(net: torch.nn.Module, state_dict: dict[str, torch.Tensor], source: str) -> None:

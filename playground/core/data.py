@@ -8,14 +8,16 @@ exporter can paste them into a standalone script.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
 from playground.core.datasets import DATASETS, DatasetInfo
 from playground.core.features import feature_matrix
 from playground.core.registry import Registry
-from playground.core.spec import DataSpec
+
+if TYPE_CHECKING:
+    from playground.core.spec import DataSpec
 
 # The value is the formula, shown beside the name.
 PREPROCESS: Registry[str] = Registry("preprocessing")
@@ -83,7 +85,7 @@ class PreparedData:
         return apply_preprocess(feature_matrix(np.asarray(points, np.float64), self.features), self.mean, self.std)
 
 
-def prepare_data(spec: DataSpec) -> PreparedData:
+def prepare_data(spec: "DataSpec") -> PreparedData:
     info = DATASETS[spec.name]
     rng = np.random.default_rng(spec.seed)
     n_samples = spec.n_samples if spec.n_samples is not None else info.default_samples

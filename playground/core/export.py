@@ -28,16 +28,18 @@ import torch
 from torch import nn
 
 from playground.core import augment, data as data_module
-from playground.core.activations import ACTIVATIONS
 from playground.core.augment import augment_batch, augment_enabled
 from playground.core.data import PreparedData, prepare_data
 from playground.core.datasets import DATASETS, load_digits
 from playground.core.features import FEATURES
-from playground.core.losses import data_loss, resolved_loss
-from playground.core.model import BlockPlan, build_model
-from playground.core.optimizers import OPTIMIZERS, build_optimizer, resolved_lr
-from playground.core.schedules import lr_factor
-from playground.core.spec import Experiment, SpecError
+from playground.core.errors import SpecError
+from playground.core.initializers import INITIALIZERS, Gain
+from playground.core.losses import LOSSES, data_loss, resolved_loss
+from playground.core.model import build_model
+from playground.core.optimizers import OPTIMIZERS, build_optimizer, optimizer_arguments, resolved_lr
+from playground.core.plan import BlockPlan
+from playground.core.schedules import SCHEDULES, lr_factor, schedule_params
+from playground.core.spec import Experiment
 
 WIDTH = 100  # the script's line length
 
@@ -329,51 +331,24 @@ def _layer_path(plan: BlockPlan) -> str:
 
 
 def _init_call(ctx: _Context, plan: BlockPlan, weight: str) -> str:
-    """The ``nn.init`` call that playground.core.initializers makes for this block's weight."""
-    gain = ACTIVATIONS[plan.activation].gain_name
-    kaiming = gain if gain in ("relu", "leaky_relu") else "linear"
-    calls = {
-        "xavier_uniform": f"nn.init.xavier_uniform_({weight})",
-        "xavier_normal": f"nn.init.xavier_normal_({weight})",
-        "kaiming_uniform": f'nn.init.kaiming_uniform_({weight}, nonlinearity="{kaiming}")',
-        "kaiming_normal": f'nn.init.kaiming_normal_({weight}, nonlinearity="{kaiming}")',
-        "orthogonal": f'nn.init.orthogonal_({weight}, gain=nn.init.calculate_gain("{gain}"))',
-        "normal": f"nn.init.normal_({weight}, 0.0, {ctx.exp.model.init_std!r})",
-        "zeros": f"nn.init.zeros_({weight})",
-    }
-    if plan.init not in calls:
-        path = _choice_path(ctx, plan, "init")
-        raise SpecError(path, f"export does not know how to write the initializer {plan.init!r}")
-    return calls[plan.init]
-
-
-def _choice_path(ctx: _Context, plan: BlockPlan, name: str) -> str:
-    """The spec field that set a block's choice: its layer's own, else the model-wide default."""
-    if plan.spec_index is not None and getattr(ctx.exp.model.layers[plan.spec_index], name) is not None:
-        return f"model.layers[{plan.spec_index}].{name}"
-    return f"model.{name}"
+    """The ``nn.init`` call that the model builder makes for this block's weight, from its registry entry."""
+    entry = INITIALIZERS[plan.init]
+    arguments = [f"{key}=nn.init.calculate_gain({_literal(value.nonlinearity)})" if isinstance(value, Gain)
+                 else f"{key}={_literal(value)}" for key, value in entry.arguments(ctx.exp.model.init_std,
+                                                                                   plan.activation).items()]
+    return f"nn.init.{entry.function}({', '.join([weight, *arguments])})"
 
 
 # -- loss, optimizer, schedule ---------------------------------------------------------------------
 
-_LOSSES = {  # loss: (docstring, the expression data_loss returns)
-    "cross_entropy": ("Cross-entropy of the class scores `out` against the labels `y`.",
-                      "F.cross_entropy(out, y, reduction=reduction)"),
-    "mse": ("Squared error between the class scores `out` and the one-hot labels `y`.",
-            "F.mse_loss(out, F.one_hot(y, out.shape[1]).to(out.dtype), reduction=reduction)"),
-    "regression": ("Squared error between the single output `out` and the targets `y`.",
-                   "F.mse_loss(out.squeeze(1), y, reduction=reduction)"),
-}
-
 
 def _loss_code(ctx: _Context) -> str:
-    regression = DATASETS[ctx.exp.data.name].task == "regression"
-    doc, expression = _LOSSES["regression" if regression else ctx.loss]
-    chunks = [_fill('''
+    function = LOSSES[ctx.loss].function
+    chunks = [_source(function), _fill('''
         def data_loss(out: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
-            """$doc"""
-            return $expression
-    ''', doc=doc, expression=expression)]
+            """The data loss of the outputs `out` for the targets `y`."""
+            return $name(out, y, reduction)
+    ''', name=function.__name__)]
     if ctx.exp.optim.l1:
         chunks.append(_fill('''
             def l1_penalty(model: nn.Module) -> torch.Tensor:
@@ -395,71 +370,44 @@ def _loss_code(ctx: _Context) -> str:
 def _optimizer_code(ctx: _Context) -> str:
     spec = ctx.exp.optim
     entry = OPTIMIZERS.entry(spec.name)
-    kind, kwargs = _optimizer_arguments(ctx)
+    arguments = optimizer_arguments(spec, resolved_lr(spec))
     names = {"lr": "LR", "weight_decay": "WEIGHT_DECAY" if spec.weight_decay else None}
-    args = ", ".join(f"{key}={names.get(key) or _literal(value)}" for key, value in kwargs.items())
-    call = f"torch.optim.{kind.__name__}(net.parameters(), {args})"
+    shown = {key: value for key, value in arguments.items() if key != "weight_decay" or spec.weight_decay}
+    args = ", ".join(f"{key}={names.get(key) or _literal(value)}" for key, value in shown.items())
+    call = f"torch.optim.{entry.value.torch_class}(net.parameters(), {args})"
     if len(f"    return {call}") > WIDTH:
-        call = f"torch.optim.{kind.__name__}(\n        net.parameters(), {args},\n    )"
+        call = f"torch.optim.{entry.value.torch_class}(\n        net.parameters(), {args},\n    )"
     optimizer = _fill('''
         def make_optimizer(net: nn.Module) -> torch.optim.Optimizer:
             """$label on every parameter of the network."""
             return $call
     ''', label=entry.label, call=call)
-    return _section("optimizer and learning-rate schedule", [optimizer, _schedule_code(ctx)],
+    return _section("optimizer and learning-rate schedule", [optimizer, *_schedule_code(ctx)],
                     f"{entry.label}: {entry.tip}")
 
 
-def _optimizer_arguments(ctx: _Context) -> tuple[type, dict]:
-    """The torch.optim class and the fewest keyword arguments that rebuild the playground's optimizer:
-    the learning rate, the settings the playground shows for it, then whatever differs from torch's
-    defaults."""
-    spec = ctx.exp.optim
-    params = [nn.Parameter(torch.zeros(1))]
-    wanted = build_optimizer([{"params": params}], spec)
-    kind = type(wanted)
-    if getattr(torch.optim, kind.__name__, None) is not kind:
-        raise SpecError("optim.name", f"export can write torch.optim optimizers only, not {kind.__name__}")
-    order = [k for k in inspect.signature(kind).parameters if k in wanted.defaults]
-    shown = {"lr", *OPTIMIZERS[spec.name].params, *(["weight_decay"] if spec.weight_decay else [])}
-    kwargs = {k: wanted.defaults[k] for k in order if k in shown}
-    rebuilt = kind(params, **kwargs).defaults
-    kwargs.update({k: wanted.defaults[k] for k in order if rebuilt[k] != wanted.defaults[k]})
-    return kind, {k: kwargs[k] for k in order if k in kwargs}
-
-
-# name: (the factor as code of $t, epochs since the warm-up, and $total, epochs after it; what it is)
-_DECAYS = {
-    "constant": ("1.0", "Constant: the same learning rate in every epoch"),
-    "step": ("$gamma ** ($t // $step_epochs)", "Step decay: times $gamma $every"),
-    "exponential": ("math.exp(-$k * $t)", "Exponential decay: exp(-${k}t)"),
-    "inverse_time": ("1.0 / (1.0 + $k * $t)", "1/t decay: 1/(1+${k}t)"),
-    "cosine": ("0.5 * (1.0 + math.cos(math.pi * $t / max($total, 1)))", "Cosine: half a cosine from 1 down to 0"),
-}
-
-
-def _schedule_code(ctx: _Context) -> str:
-    """``lr_factor(epoch, epochs)``: the playground's schedules.lr_factor for this schedule, as code."""
+def _schedule_code(ctx: _Context) -> list[str]:
+    """The schedule's function, pasted from its registry entry, and ``lr_factor(epoch, epochs)``
+    around it: the playground's schedules.lr_factor for this schedule, as code."""
     spec = ctx.exp.schedule
-    if spec.name not in _DECAYS:
-        raise SpecError("schedule.name", f"export does not know how to write the schedule {spec.name!r}")
+    decay = SCHEDULES[spec.name]
     warm = spec.warmup_epochs
-    every = "every epoch" if spec.step_epochs == 1 else f"every {spec.step_epochs} epochs"
-    values = {"gamma": repr(spec.gamma), "step_epochs": spec.step_epochs, "every": every, "k": repr(spec.k),
-              "t": "t" if warm else "epoch", "total": f"epochs - {warm}" if warm else "epochs"}
-    formula, about = (string.Template(s).substitute(values) for s in _DECAYS[spec.name])
-    body = [f"return {formula}"]
+    params = "".join(f", {name}={_literal(getattr(spec, name))}" for name in schedule_params(spec.name))
+    about = SCHEDULES.entry(spec.name).label
     if warm:
-        about = (f"A linear warm-up over the first {warm} epochs (epoch e gets (e+1)/{warm} of LR), "
-                 f"then {about[0].lower()}{about[1:]}")
+        about = (f"A linear warm-up over the first {warm} epochs (epoch e gets (e+1)/{warm} of LR), then "
+                 f"{about[0].lower()}{about[1:]} counted from its end")
         body = [f"if epoch < {warm}:  # warm-up", f"    return (epoch + 1) / {warm}",
-                f"t = epoch - {warm}  # epochs since the warm-up ended", *body]
+                f"return {decay.__name__}(epoch - {warm}, epochs - {warm}{params})  # t counts from the warm-up's end"]
+    else:
+        body = [f"return {decay.__name__}(epoch, epochs{params})"]
     doc = textwrap.fill(f"The share of LR used in `epoch` (0: the first) of a run of `epochs`. {about}.",
                         WIDTH - 8, subsequent_indent="    ")
-    return _fill('''
+    factor = _fill('''
         def lr_factor(epoch: int, epochs: int) -> float:
             """$doc"""
         ''', doc=doc) + textwrap.indent("\n".join(body), "    ") + "\n"
+    return [_source(decay), factor]
 
 
 # -- augmentation ----------------------------------------------------------------------------------

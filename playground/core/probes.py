@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from playground.core.activations import ACTIVATIONS
-from playground.core.model import BlockPlan
+from playground.core.plan import BlockPlan
 
 HIST_BINS = 30
 SATURATION_MARGIN = 0.01  # within this of a bound of tanh/sigmoid counts as saturated

@@ -1,41 +1,40 @@
-"""What the network computes right now, as numpy arrays for pictures: the decision boundary and each
-unit's output over the input plane (2D data), sample predictions and a confusion matrix (images).
+"""What the network computes right now, as a ``snapshot`` record of numpy arrays for pictures: the
+decision boundary and each unit's output over the input plane (2D data), sample predictions and a
+confusion matrix (images).
 
 Runs in whichever thread owns the model (the training worker, between two steps), in eval mode.
+Layers wider than the window draws unit by unit get no pictures (see pictures.py): a 4096-unit
+layer would otherwise send 38 MB five times a second.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 import torch
 
-from playground.core.trainer import Trainer
+from playground.core.pictures import PLANE_RESOLUTION, pictured, plane_grid
+
+if TYPE_CHECKING:
+    from playground.core.trainer import Trainer
 
 
-def plane_grid(extent: float, resolution: int) -> np.ndarray:
-    """Points of a square grid over [-extent, extent]^2, row by row from the top (y = +extent)."""
-    axis = np.linspace(-extent, extent, resolution)
-    xs, ys = np.meshgrid(axis, axis[::-1])
-    return np.stack([xs.ravel(), ys.ravel()], axis=1)
+def snapshot(trainer: "Trainer", resolution: int = PLANE_RESOLUTION, samples: int = 32) -> dict:
+    body = points_snapshot(trainer, resolution) if trainer.data.info.kind == "points" else image_snapshot(trainer, samples)
+    return {"type": "snapshot", "run": trainer.run_id, "step": trainer.step, "epoch": trainer.epoch, **body}
 
 
-def snapshot(trainer: Trainer, resolution: int = 48, samples: int = 32) -> dict:
-    if trainer.data.info.kind == "points":
-        return points_snapshot(trainer, resolution)
-    return image_snapshot(trainer, samples)
-
-
-def points_snapshot(trainer: Trainer, resolution: int = 48) -> dict:
+def points_snapshot(trainer: "Trainer", resolution: int = PLANE_RESOLUTION) -> dict:
     """``field`` (res x res): P(class 1) for two classes, the predicted value for regression, the
-    winning class for more; ``units``: one res x res map per unit of every dense block;
-    ``weights``: each dense/output layer's weight matrix (out x in)."""
+    winning class for more; ``units``: one (units, res, res) stack per dense block, None where the
+    block is too wide to picture; ``weights``: each dense/output layer's weight matrix (out x in),
+    None where either side is too wide."""
     info = trainer.data.info
     x = torch.as_tensor(trainer.data.transform_points(plane_grid(info.extent, resolution)), device=trainer.device)
-    outputs: list[Optional[torch.Tensor]] = []
-    hooks = [block.act.register_forward_hook(lambda m, i, o: outputs.append(o.detach()))
-             for _, block in trainer.blocks]
+    outputs: dict[int, torch.Tensor] = {}
+    hooks = [block.act.register_forward_hook(lambda m, i, o, k=k: outputs.__setitem__(k, o.detach()))
+             for k, (plan, block) in enumerate(trainer.blocks) if plan.type == "dense" and pictured(plan.out_shape[0])]
     trainer.net.eval()
     try:
         with torch.no_grad():
@@ -50,26 +49,31 @@ def points_snapshot(trainer: Trainer, resolution: int = 48) -> dict:
         field = torch.softmax(out, dim=1)[:, 1]
     else:
         field = out.argmax(1).float()
-    units = [o.reshape(resolution, resolution, -1).permute(2, 0, 1).cpu().numpy() for o in outputs]
+    units: list[Optional[np.ndarray]] = []
+    for k in range(len(trainer.blocks)):
+        o = outputs.get(k)
+        units.append(None if o is None else o.reshape(resolution, resolution, -1).permute(2, 0, 1).cpu().numpy())
     layers = [block.layer for _, block in trainer.blocks] + [trainer.net.out]
+    weights = [layer.weight.detach().cpu().numpy().copy()
+               if isinstance(layer, torch.nn.Linear) and pictured(layer.in_features) and pictured(layer.out_features)
+               else None for layer in layers]
     return {
         "kind": "points",
-        "step": trainer.step,
         "extent": info.extent,
         "field": field.reshape(resolution, resolution).cpu().numpy(),
         "units": units,
-        "weights": [layer.weight.detach().cpu().numpy().copy() for layer in layers],
+        "weights": weights,
     }
 
 
-def image_snapshot(trainer: Trainer, samples: int = 32) -> dict:
+def image_snapshot(trainer: "Trainer", samples: int = 32) -> dict:
     """Predictions for the first validation images and the confusion matrix over the whole split."""
     x, y = (trainer.x_val, trainer.y_val) if len(trainer.x_val) else (trainer.x_train, trainer.y_train)
     classes = trainer.data.info.num_classes
     trainer.net.eval()
     try:
         with torch.no_grad():
-            predicted = trainer.net(x).argmax(1)
+            predicted = torch.cat([trainer.net(x[i:i + 4096]).argmax(1) for i in range(0, len(x), 4096)])
     finally:
         trainer.net.train()
     confusion = torch.zeros(classes * classes, dtype=torch.int64, device=predicted.device)
@@ -78,7 +82,6 @@ def image_snapshot(trainer: Trainer, samples: int = 32) -> dict:
     raw = trainer.data.x_val if len(trainer.x_val) else trainer.data.x_train
     return {
         "kind": "image",
-        "step": trainer.step,
         "images": (raw[shown] * trainer.data.std + trainer.data.mean)[:, 0],  # back to pixel values
         "labels": y[shown].cpu().numpy(),
         "predicted": predicted[shown].cpu().numpy(),

@@ -3,7 +3,8 @@
 Every field has a default, so ``{}`` is a valid experiment (TensorFlow Playground's defaults).
 Validation names the field path of the first bad value, e.g.
 ``model.layers[1].units: must be >= 1, got 0``. Choices come from the registries, so a new
-optimizer or dataset is accepted here as soon as it is registered.
+optimizer or dataset is accepted here as soon as it is registered. Sizes have upper limits too,
+checked before anything is allocated (``data.n_samples: at most 100000, got 1000000``).
 """
 
 from __future__ import annotations
@@ -17,25 +18,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from playground.core.activations import ACTIVATIONS
+from playground.core.data import PREPROCESS
+from playground.core.datasets import DATASETS
+from playground.core.errors import SpecError
+from playground.core.files import write_atomic
+from playground.core.features import FEATURES
+from playground.core.initializers import INITIALIZERS
+from playground.core.losses import LOSSES
+from playground.core.norms import NORMS
+from playground.core.optimizers import OPTIMIZERS
+from playground.core.registry import Registry
+from playground.core.schedules import SCHEDULES
+from playground.core.validate import check_experiment
 
-class SpecError(ValueError):
-    """A bad value in an experiment; ``path`` names the field (``model.layers[1].units``)."""
-
-    def __init__(self, path: str, problem: str):
-        self.path = path
-        self.problem = problem
-        super().__init__(f"{path}: {problem}" if path else problem)
+MAX_SEED = 2**31 - 1
 
 
-def _choices(registry_name: str) -> Callable[[], list[str]]:
-    """Names are read lazily so that registries can import this module."""
-
-    def names() -> list[str]:
-        from playground.core import choices
-
-        return getattr(choices, registry_name).names()
-
-    return names
+def _choices(registry: Registry, *extra: str) -> Callable[[], list[str]]:
+    """Names are read when a value is checked, so an entry added later is accepted too."""
+    return lambda: [*extra, *registry.names()]
 
 
 def opt(default=None, *, lo=None, hi=None, lo_open=False, hi_open=False, choices=None, help=""):
@@ -56,13 +58,13 @@ class AugmentSpec:
 
 @dataclass
 class DataSpec:
-    name: str = opt("circle", choices=_choices("DATASETS"))
-    n_samples: Optional[int] = opt(None, lo=4, help="Points to generate; omitted: the dataset's own size.")
+    name: str = opt("circle", choices=_choices(DATASETS))
+    n_samples: Optional[int] = opt(None, lo=4, hi=100_000, help="Points to generate; omitted: the dataset's own size.")
     noise: float = opt(0.0, lo=0.0, hi=0.5, help="Label noise as TensorFlow Playground defines it (0 to 0.5).")
     val_fraction: float = opt(0.5, lo=0.0, hi=0.9, help="Share of the data held out for validation.")
-    seed: int = opt(0, lo=0, help="Seed of the data generator and of the train/validation split.")
-    features: list[str] = opt(lambda: ["x1", "x2"], choices=_choices("FEATURES"))
-    preprocess: str = opt("none", choices=_choices("PREPROCESS"))
+    seed: int = opt(0, lo=0, hi=MAX_SEED, help="Seed of the data generator and of the train/validation split.")
+    features: list[str] = opt(lambda: ["x1", "x2"], choices=_choices(FEATURES))
+    preprocess: str = opt("none", choices=_choices(PREPROCESS))
     augment: AugmentSpec = opt(AugmentSpec)
 
 
@@ -75,9 +77,9 @@ class LayerSpec:
     units: int = opt(4, lo=1, hi=4096, help="Dense layers: number of units.")
     channels: int = opt(8, lo=1, hi=512, help="Conv layers: number of filters.")
     kernel: Optional[int] = opt(None, lo=1, hi=7, help="Conv: filter size (default 3); pool: window (default 2).")
-    activation: Optional[str] = opt(None, choices=_choices("ACTIVATIONS"))
-    init: Optional[str] = opt(None, choices=_choices("INITIALIZERS"))
-    norm: Optional[str] = opt(None, choices=_choices("NORMS"))
+    activation: Optional[str] = opt(None, choices=_choices(ACTIVATIONS))
+    init: Optional[str] = opt(None, choices=_choices(INITIALIZERS))
+    norm: Optional[str] = opt(None, choices=_choices(NORMS))
     dropout: Optional[float] = opt(None, lo=0.0, hi=1.0, hi_open=True)
 
     # Fields written for each type; the rest are left out of the file.
@@ -99,10 +101,10 @@ class LayerSpec:
 
 @dataclass
 class ModelSpec:
-    activation: str = opt("tanh", choices=_choices("ACTIVATIONS"))
-    init: str = opt("xavier_uniform", choices=_choices("INITIALIZERS"))
+    activation: str = opt("tanh", choices=_choices(ACTIVATIONS))
+    init: str = opt("xavier_uniform", choices=_choices(INITIALIZERS))
     init_std: float = opt(0.01, lo=0.0, lo_open=True, help="Std of the 'normal' init: 0.01 too small, 1.0 too large.")
-    norm: str = opt("none", choices=_choices("NORMS"))
+    norm: str = opt("none", choices=_choices(NORMS))
     dropout: float = opt(0.0, lo=0.0, hi=1.0, hi_open=True)
     layers: list[LayerSpec] = opt(lambda: [LayerSpec(units=4), LayerSpec(units=2)])
 
@@ -114,7 +116,7 @@ class ModelSpec:
 
 @dataclass
 class OptimSpec:
-    name: str = opt("sgd", choices=_choices("OPTIMIZERS"))
+    name: str = opt("sgd", choices=_choices(OPTIMIZERS))
     lr: Optional[float] = opt(None, lo=0.0, lo_open=True, help="Omitted: the optimizer's lecture default.")
     momentum: Optional[float] = opt(None, lo=0.0, hi=1.0, hi_open=True)
     betas: Optional[list[float]] = opt(None, help="Adam's (beta1, beta2); omitted: 0.9, 0.999.")
@@ -125,22 +127,23 @@ class OptimSpec:
 
 @dataclass
 class ScheduleSpec:
-    name: str = opt("constant", choices=_choices("SCHEDULES"))
+    name: str = opt("constant", choices=_choices(SCHEDULES))
     k: float = opt(0.1, lo=0.0, help="Decay rate of exponential and 1/t decay.")
     gamma: float = opt(0.5, lo=0.0, hi=1.0, lo_open=True, help="Step decay: multiply the LR by this.")
-    step_epochs: int = opt(10, lo=1, help="Step decay: every this many epochs.")
-    warmup_epochs: int = opt(0, lo=0, help="Linear warm-up from lr/warmup to lr over this many epochs.")
+    step_epochs: int = opt(10, lo=1, hi=1_000_000, help="Step decay: every this many epochs.")
+    warmup_epochs: int = opt(0, lo=0, hi=1_000_000, help="Linear warm-up from lr/warmup to lr over this many epochs.")
 
 
 @dataclass
 class TrainSpec:
     epochs: int = opt(100, lo=1, hi=1_000_000)
-    batch_size: int = opt(10, lo=0, help="Examples per step; 0 = the whole training set (full batch).")
-    loss: str = opt("auto", choices=lambda: ["auto", "cross_entropy", "mse"])
+    batch_size: int = opt(10, lo=0, hi=100_000, help="Examples per step; 0 = the whole training set (full batch).")
+    loss: str = opt("auto", choices=_choices(LOSSES, "auto"),
+                    help="auto: cross-entropy for classes, mean squared error for regression.")
     reduction: str = opt("mean", choices=lambda: ["mean", "sum"])
-    seed: int = opt(0, lo=0, help="Seed of the initial weights, the batch order and dropout.")
+    seed: int = opt(0, lo=0, hi=MAX_SEED, help="Seed of the initial weights, the batch order and dropout.")
     device: str = opt("auto", choices=lambda: ["auto", "cpu", "cuda", "mps"])
-    probe_every: int = opt(50, lo=0, help="Steps between activation/gradient probes; 0 = off.")
+    probe_every: int = opt(50, lo=0, hi=1_000_000, help="Steps between activation/gradient probes; 0 = off.")
 
 
 @dataclass
@@ -157,8 +160,6 @@ class Experiment:
     @classmethod
     def from_dict(cls, raw: Any) -> "Experiment":
         exp = _build(cls, raw, "")
-        from playground.core.validate import check_experiment
-
         check_experiment(exp)
         return exp
 
@@ -185,8 +186,6 @@ class Experiment:
         return cls.from_json(text)
 
     def save(self, path: str | Path) -> None:
-        from playground.core.files import write_atomic
-
         write_atomic(Path(path), self.to_json().encode("utf-8"))
 
     def copy(self) -> "Experiment":
@@ -339,7 +338,7 @@ def _check_limits(value: Any, path: str, meta: Any) -> None:
         if meta.get("hi_open") and not value < hi:
             raise SpecError(path, f"must be < {hi}, got {value}")
         if not meta.get("hi_open") and not value <= hi:
-            raise SpecError(path, f"must be <= {hi}, got {value}")
+            raise SpecError(path, f"at most {hi}, got {value}")
     choices = meta.get("choices")
     if choices is not None and value not in choices():
         raise SpecError(path, f"unknown choice {value!r}; choose one of {', '.join(choices())}")

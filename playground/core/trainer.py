@@ -1,36 +1,47 @@
 """The training loop: one batch at a time, controllable from another thread, reporting plain records.
 
-Records (the same ones ``playground run`` writes as JSON lines):
+Records (the same ones ``playground run`` writes as JSON lines) each carry ``"run"``, the run they
+belong to, from the moment they are made:
 - ``{"type": "epoch", "epoch", "step", "train_loss", "val_loss", "train_acc", "val_acc", "lr"}``;
   epoch 0 is the untrained network, epoch k the network after k epochs, ``lr`` the rate used in it.
   Losses are the mean data loss over the whole split in eval mode (no dropout, no regularization).
+- ``{"type": "steps", "step", "loss": [...]}``: the training loss of each batch, before its update,
+  of the steps after ``step`` (so ``loss[i]`` belongs to step ``step + i + 1``); null where it was
+  not finite. Sent at every epoch's end, every ``STEPS_CHUNK`` steps and when a run ends.
 - ``{"type": "probe", "step", "layers": [...]}`` (see probes.py), at step 0 and every ``probe_every``.
-- ``{"type": "message", "level", "text"}`` for things the user should know (a device fallback).
+- ``{"type": "message", "level", "text"}`` for things the user should know (a device fallback, a
+  loss that explodes without becoming NaN).
 - ``{"type": "end", "reason": "completed" | "diverged" | "stopped" | "error", "message", ...}`` last.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
+import time
 from collections import deque
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import torch
 
-from playground.core.checkpoint import apply_weights
 from playground.core.augment import augment_batch, augment_enabled
+from playground.core.checkpoint import apply_weights
 from playground.core.data import PreparedData, prepare_data
 from playground.core.devices import resolve_device
 from playground.core.losses import data_loss, resolved_loss
 from playground.core.model import build_model, hidden_blocks, layer_weights, set_block_dropout
 from playground.core.optimizers import OPTIMIZERS, build_optimizer, resolved_lr
+from playground.core.plan import activations_per_example
 from playground.core.probes import ActivationProbe
 from playground.core.schedules import lr_factor
 from playground.core.spec import Experiment
+from playground.core.validate import MAX_STEP_ACTIVATIONS
 
 Record = dict
 GroupMaker = Callable[[torch.nn.Sequential, list], list[dict]]
+STEPS_CHUNK = 200  # per-step losses go out at least this often
+EXPLODING = 10.0  # a whole epoch's batch losses above this many times the untrained loss: say so
 
 
 def _finite(value: Optional[float]) -> Optional[float]:
@@ -46,15 +57,16 @@ def single_group(net: torch.nn.Sequential, plans: list) -> list[dict]:
 class Trainer:
     """Owns the model, the data tensors and the optimizer of one run.
 
-    ``run()`` blocks until the run ends; ``pause``, ``resume``, ``request_step``, ``stop`` and the
-    ``set_*`` methods may be called from any other thread and act between two steps.
+    ``run()`` blocks until the run ends; ``pause``, ``resume``, ``request_step``, ``stop``, ``extend``
+    and the ``set_*`` methods may be called from any other thread and act between two steps.
     """
 
     def __init__(self, exp: Experiment, on_record: Optional[Callable[[Record], None]] = None, *,
-                 data: Optional[PreparedData] = None, param_groups: GroupMaker = single_group,
-                 state_dict: Optional[dict] = None):
+                 run: Any = None, data: Optional[PreparedData] = None, param_groups: GroupMaker = single_group,
+                 state_dict: Optional[dict] = None, start: tuple[int, int] = (0, 0)):
         self.exp = exp.copy()
-        self.on_record = on_record or (lambda record: None)
+        self.run_id = run
+        self._on_record = on_record or (lambda record: None)
         self.device, device_note = resolve_device(exp.train.device)
         level = "info" if exp.train.device == "auto" else "warning"
         self._notes = [(level, device_note)] if device_note else []
@@ -70,6 +82,8 @@ class Trainer:
         self.net.to(self.device)
         self.blocks = hidden_blocks(self.net, self.plans)
         self._weights = layer_weights(self.net)
+        # evaluation goes through a split in chunks that hold no more than a training step may
+        self._eval_chunk = max(1, MAX_STEP_ACTIVATIONS // max(activations_per_example(self.plans), 1))
 
         self.x_train, self.y_train = self._tensors(self.data.x_train, self.data.y_train)
         self.x_val, self.y_val = self._tensors(self.data.x_val, self.data.y_val)
@@ -77,16 +91,21 @@ class Trainer:
         self._closure = OPTIMIZERS[exp.optim.name].full_batch  # L-BFGS steps with a closure
         self.full_batch = self._closure or exp.train.batch_size == 0 \
             or exp.train.batch_size >= len(self.x_train)
+        self.steps_per_epoch = 1 if self.full_batch else math.ceil(len(self.x_train) / exp.train.batch_size)
         self._batch_gen = torch.Generator(device=self.device).manual_seed(exp.train.seed)
         self._augment_gen = torch.Generator(device=self.device).manual_seed(exp.train.seed + 1)
         self._augmenting = augment_enabled(exp.data.augment, info.kind)
 
-        self.epoch = 0  # epochs completed
-        self.step = 0  # optimizer steps completed
-        self.lr = resolved_lr(exp.optim) * lr_factor(exp.schedule, 0, exp.train.epochs)
+        self.epoch, self.step = start  # epochs and optimizer steps completed
+        self.lr = resolved_lr(exp.optim) * lr_factor(exp.schedule, self.epoch, exp.train.epochs)
         self._batches: tuple[torch.Tensor, ...] = ()
         self._batch_index = 0
         self._last_loss: Optional[float] = None
+        self._step_losses: list[float] = []  # batch losses not yet reported, of the steps after _steps_from
+        self._steps_from = self.step
+        self._epoch_low = math.inf  # the lowest batch loss of the epoch under way
+        self._start_loss: Optional[float] = None
+        self._warned_exploding = False
         self._started = False
         self._end: Optional[Record] = None
 
@@ -96,8 +115,13 @@ class Trainer:
         self._stopped = False
         self._pending_steps = 0
         self._changes: deque[Callable[[], None]] = deque()
-        self._delay = 0.0
-        self._go = True  # fast path: running at full speed and not stopped
+        self._interval = 0.0  # slow motion: seconds from one step's start to the next's
+        self._due = 0.0  # when the next step may start
+        self._go = True  # fast path: running at full speed, not stopped, nothing queued
+
+    def on_record(self, record: Record) -> None:
+        """Hand a record on, marked with this run."""
+        self._on_record({**record, "run": self.run_id})
 
     # -- control from other threads ---------------------------------------------------------
     def pause(self) -> None:
@@ -118,10 +142,12 @@ class Trainer:
             self._pending_steps += 1
             self._cond.notify_all()
 
-    def set_step_delay(self, seconds: float) -> None:
-        """Slow motion: wait this long before each step (0 = full speed)."""
+    def set_step_interval(self, seconds: float) -> None:
+        """Slow motion: start a step at most every ``seconds`` (0 = full speed). Other requests in
+        between (a picture, a new LR) are served while waiting, without hurrying the next step."""
         with self._cond:
-            self._delay = max(seconds, 0.0)
+            self._interval = max(seconds, 0.0)
+            self._due = min(self._due, time.monotonic() + self._interval)
             self._refresh_go()
             self._cond.notify_all()
 
@@ -130,13 +156,14 @@ class Trainer:
         the safe way for another thread to look at the model (e.g. a decision-boundary picture)."""
         with self._cond:
             self._changes.append(fn)
+            self._go = False
             self._cond.notify_all()
 
     def set_lr(self, lr: float) -> None:
-        self._queue(lambda: self._apply_lr(lr))
+        self.call_soon(lambda: self._apply_lr(lr))
 
     def set_l1(self, l1: float) -> None:
-        self._queue(lambda: setattr(self.exp.optim, "l1", l1))
+        self.call_soon(lambda: setattr(self.exp.optim, "l1", l1))
 
     def set_weight_decay(self, weight_decay: float) -> None:
         def apply():
@@ -144,7 +171,7 @@ class Trainer:
             for group in self.optimizer.param_groups:
                 if "weight_decay" in group:
                     group["weight_decay"] = weight_decay
-        self._queue(apply)
+        self.call_soon(apply)
 
     def set_dropout(self, p: float) -> None:
         """The model-wide dropout; layers with their own rate keep it."""
@@ -153,16 +180,25 @@ class Trainer:
             for plan, block in self.blocks:
                 if self.exp.model.layers[plan.spec_index].dropout is None:
                     set_block_dropout(plan, block, p)
-        self._queue(apply)
+        self.call_soon(apply)
+
+    def extend(self, epochs: int) -> bool:
+        """Plan ``epochs`` more epochs; a completed run can then ``run()`` on from where it ended.
+        False (and nothing changes) for a run that diverged, failed or was stopped."""
+        with self._cond:
+            if self._end is not None and self._end["reason"] != "completed":
+                return False
+            self.exp.train.epochs += epochs
+            self._end = None
+            return True
 
     def resolved_experiment(self) -> Experiment:
         """The experiment with every default this run chose written out (for DIR/spec.json)."""
         exp = self.exp.copy()
         exp.optim.lr = resolved_lr(exp.optim)
-        if exp.optim.name in ("momentum", "nesterov") and exp.optim.momentum is None:
-            exp.optim.momentum = 0.9
-        if exp.optim.name in ("adam", "adamw") and exp.optim.betas is None:
-            exp.optim.betas = [0.9, 0.999]
+        for name, default in OPTIMIZERS[exp.optim.name].defaults.items():
+            if getattr(exp.optim, name) is None:
+                setattr(exp.optim, name, list(default) if isinstance(default, tuple) else default)
         exp.train.loss = self.loss_name
         exp.train.device = self.device.type
         exp.data.n_samples = exp.data.n_samples or self.data.info.default_samples
@@ -193,34 +229,74 @@ class Trainer:
         """One optimizer step on the next batch; evaluates and reports when it ends an epoch."""
         if not self._started:
             self._start()
-        while self._changes:  # set_lr and friends, queued from other threads
-            self._changes.popleft()()
+        if self._changes:
+            self._run_changes()
         if self._batch_index == 0:
             self._start_epoch()
         every = self.exp.train.probe_every
         probe = ActivationProbe(self.blocks) if every and self.step % every == 0 and self.blocks else None
-        if self.full_batch:
-            xb, yb = self.x_train, self.y_train
-        else:
-            idx = self._batches[self._batch_index]
-            xb, yb = self.x_train.index_select(0, idx), self.y_train.index_select(0, idx)
-        if self._augmenting:
-            xb = augment_batch(xb, self.exp.data.augment, self.data.info.kind, self._augment_gen)
+        xb, yb = self._batch(self._batch_index, self._augment_gen)
         if probe is not None:
             with probe:
                 loss = self._optimize(xb, yb, probe)
         else:
             loss = self._optimize(xb, yb, None)
+        self._step_losses.append(loss)
         if not math.isfinite(loss):
             self._diverged(loss)
             return
         self._last_loss = loss
+        self._epoch_low = min(self._epoch_low, loss)
         self.step += 1
         self._batch_index += 1
         if probe is not None:
             self.on_record(probe.record(self.step - 1))
         if self._batch_index >= len(self._batches):
             self._end_epoch()
+        elif len(self._step_losses) >= STEPS_CHUNK:
+            self._report_steps()
+
+    def _batch(self, index: int, augment_gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.full_batch:
+            xb, yb = self.x_train, self.y_train
+        else:
+            idx = self._batches[index]
+            xb, yb = self.x_train.index_select(0, idx), self.y_train.index_select(0, idx)
+        if self._augmenting:
+            xb = augment_batch(xb, self.exp.data.augment, self.data.info.kind, augment_gen)
+        return xb, yb
+
+    def probe_untrained(self) -> Record:
+        """The probe the first step will take, measured now without changing anything: the same
+        batch, dropout masks and gradients, with the weights, batch-norm statistics and random
+        streams left as they were. The init demos' point is step 0, before anyone presses Play."""
+        if self.step != 0 or not self.blocks:
+            raise ValueError("only an untrained network with hidden layers has an untrained probe")
+        buffers = {name: b.clone() for name, b in self.net.named_buffers()}
+        batch_gen = torch.Generator(device=self.device).set_state(self._batch_gen.get_state())
+        augment_gen = torch.Generator(device=self.device).set_state(self._augment_gen.get_state())
+        devices = [self.device.index or 0] if self.device.type == "cuda" else []
+        probe = ActivationProbe(self.blocks)
+        with torch.random.fork_rng(devices=devices):
+            saved, self._batch_gen = self._batch_gen, batch_gen
+            try:
+                self._start_epoch()
+                xb, yb = self._batch(0, augment_gen)
+            finally:
+                self._batch_gen, self._batches = saved, ()
+            with probe:
+                loss = data_loss(self.net(xb), yb, self.loss_name, self.exp.train.reduction)
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                probe.before_update()
+        self.optimizer.zero_grad(set_to_none=True)
+        with torch.no_grad():
+            for name, b in self.net.named_buffers():
+                b.copy_(buffers[name])
+        record = probe.record(0)
+        for layer in record["layers"]:
+            layer["update_ratio"] = None  # no update has been made yet
+        return record
 
     def _optimize(self, xb: torch.Tensor, yb: torch.Tensor, probe: Optional[ActivationProbe]) -> float:
         if self._closure:
@@ -270,10 +346,14 @@ class Trainer:
         return {"train_loss": _finite(train[0]), "val_loss": _finite(val[0]), "train_acc": train[1], "val_acc": val[1]}
 
     def _measure(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, Optional[float]]:
-        out = self.net(x)
-        loss = data_loss(out, y, self.loss_name, "mean").item()
-        acc = (out.argmax(1) == y).float().mean().item() if self.classification else None
-        return loss, acc
+        loss_sum, right = 0.0, 0
+        for start in range(0, len(x), self._eval_chunk):
+            xs, ys = x[start:start + self._eval_chunk], y[start:start + self._eval_chunk]
+            out = self.net(xs)
+            loss_sum += data_loss(out, ys, self.loss_name, "mean").item() * len(xs)
+            if self.classification:
+                right += int((out.argmax(1) == ys).sum())
+        return loss_sum / len(x), (right / len(x) if self.classification else None)
 
     # -- internals ----------------------------------------------------------------------------
     def _tensors(self, x, y) -> tuple[torch.Tensor, torch.Tensor]:
@@ -284,13 +364,16 @@ class Trainer:
         self._started = True
         for level, text in self._notes:
             self.on_record({"type": "message", "level": level, "text": text})
-        self.on_record({"type": "epoch", "epoch": 0, "step": 0, **self.evaluate(), "lr": self.lr})
+        metrics = self.evaluate()
+        self._start_loss = metrics["train_loss"]
+        self.on_record({"type": "epoch", "epoch": self.epoch, "step": self.step, **metrics, "lr": self.lr})
 
     def _start_epoch(self) -> None:
         self.lr = resolved_lr(self.exp.optim) * lr_factor(self.exp.schedule, self.epoch, self.exp.train.epochs)
         self._set_group_lrs()
         if not self.net.training:
             self.net.train()
+        self._epoch_low = math.inf
         if self.full_batch:
             self._batches = (torch.empty(0),)
         else:
@@ -300,12 +383,37 @@ class Trainer:
 
     def _end_epoch(self) -> None:
         self._batch_index = 0
+        self._report_steps()
         metrics = self.evaluate()
         if metrics["train_loss"] is None:  # the last step blew the weights up: no record of NaNs
             self._diverged(float("nan"))
             return
         self.epoch += 1
         self.on_record({"type": "epoch", "epoch": self.epoch, "step": self.step, **metrics, "lr": self.lr})
+        self._check_exploding()
+
+    def _report_steps(self) -> None:
+        if self._step_losses:
+            self.on_record({"type": "steps", "step": self._steps_from,
+                            "loss": [_finite(x) for x in self._step_losses]})
+            self._steps_from += len(self._step_losses)
+            self._step_losses = []
+
+    def _check_exploding(self) -> None:
+        """A loss far above where it started for a whole epoch, without becoming NaN (an LR of 1e9
+        on tanh units keeps a finite but useless loss): say so once, with what to try."""
+        start = self._start_loss
+        if self._warned_exploding or start is None or not self._epoch_low > EXPLODING * max(start, 1e-3):
+            return
+        self._warned_exploding = True
+        optim = self.exp.optim
+        lr = resolved_lr(optim)
+        advice = (f"the learning rate {lr:g} is far too high for {optim.name}; try {lr / 10:g} or lower"
+                  if not OPTIMIZERS[optim.name].full_batch else "try standardized inputs or a smaller network")
+        self.on_record({"type": "message", "level": "warning",
+                        "text": f"The loss is exploding: every batch of epoch {self.epoch} stayed above "
+                                f"{EXPLODING:g}x the untrained loss ({start:.3g}; lowest {self._epoch_low:.3g}). "
+                                f"Training goes on, but it will not learn: {advice}."})
 
     def _set_group_lrs(self) -> None:
         for group in self.optimizer.param_groups:
@@ -329,6 +437,7 @@ class Trainer:
                                  f"{advice}")
 
     def _finish(self, reason: str, message: str) -> None:
+        self._report_steps()
         self._end = {"type": "end", "reason": reason, "message": message, "epoch": self.epoch, "step": self.step}
         self.on_record(self._end)
 
@@ -338,28 +447,39 @@ class Trainer:
             self._refresh_go()
             self._cond.notify_all()
 
-    def _queue(self, change: Callable[[], None]) -> None:
-        self.call_soon(change)
-
     def _refresh_go(self) -> None:
-        self._go = self._running and not self._stopped and not self._delay
+        self._go = self._running and not self._stopped and not self._interval and not self._changes
+
+    def _run_changes(self) -> None:
+        """Queued changes and requests, in the training thread, outside the lock (a picture may take
+        a while; pause() must not wait for it)."""
+        while True:
+            with self._cond:
+                if not self._changes:
+                    self._refresh_go()
+                    return
+                change = self._changes.popleft()
+            change()
 
     def _gate(self) -> bool:
-        """Between steps: wait while paused or slowed down; False once stopped."""
+        """Between steps: serve requests, wait while paused or slowed down; False once stopped."""
         if self._go:
             return True
-        with self._cond:
-            if self._running and self._delay and not self._stopped:
-                self._cond.wait(self._delay)  # woken early by pause, stop or a new delay
-            while True:
-                while self._changes:
-                    self._changes.popleft()()
+        while True:
+            self._run_changes()
+            with self._cond:
+                if self._changes:
+                    continue
                 if self._stopped:
                     return False
                 if self._running:
-                    self._refresh_go()
+                    now = time.monotonic()
+                    if self._interval and now < self._due:
+                        self._cond.wait(self._due - now)  # a request may wake it: the loop waits on
+                        continue
+                    self._due = max(self._due, now) + self._interval
                     return True
-                if self._pending_steps:
+                if self._pending_steps:  # Step while paused: at once, whatever the speed
                     self._pending_steps -= 1
                     return True
                 self._cond.wait()

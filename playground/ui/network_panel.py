@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 
 from playground.core.choices import ACTIVATIONS, DATASETS, FEATURES, INITIALIZERS, NORMS
 from playground.core.features import feature_matrix
-from playground.core.model import BlockPlan, plan_blocks
+from playground.core.plan import BlockPlan, plan_blocks
 from playground.core.registry import Registry
-from playground.core.snapshot import plane_grid
+from playground.core.pictures import plane_grid
 from playground.core.spec import Experiment, LayerSpec, ModelSpec, field_help
 from playground.ui.plots.boundary import diverging_map
 from playground.ui.widgets import ERROR_COLOR, error_banner, rich_tip

@@ -101,7 +101,7 @@ class TrainingSession(QObject):
     def set_speed(self, delay_s: float) -> None:
         """Seconds to wait before each step: 0 is full speed, ~1 s is slow motion for explaining."""
         self._delay = delay_s
-        self._send("set_step_delay", delay_s)
+        self._send("set_step_interval", delay_s)
 
     @property
     def accepts_live_changes(self) -> bool:

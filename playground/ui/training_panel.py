@@ -9,12 +9,10 @@ the window hands them to a running trainer at its next step.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-import torch
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
@@ -48,18 +46,6 @@ REDUCTION_TIP = ("mean: the loss is averaged over the examples of a batch, so th
                  "the batch size. sum: the loss is added up, the old size_average=False of "
                  "torch.nn.MSELoss(size_average=False): the gradient and the effective step grow with the "
                  "batch size, so the LR must shrink when the batch grows.")
-
-
-@functools.lru_cache(maxsize=None)
-def optimizer_defaults(name: str) -> dict:
-    """The hyperparameters torch really uses for this optimizer when the spec leaves them out,
-    read from an optimizer built on one dummy weight (so they are never written down twice)."""
-    if not OPTIMIZERS[name].params:
-        return {}
-    weight = torch.zeros(1, requires_grad=True)
-    spec = OptimSpec(name=name)
-    built = OPTIMIZERS[name].build([{"params": [weight]}], spec, resolved_lr(spec))
-    return dict(built.defaults)
 
 
 class SchedulePreview(pg.PlotWidget):
@@ -314,7 +300,7 @@ class TrainingPanel(SpecPanel):
         optim, schedule, train = exp.optim, exp.schedule, exp.train
         entry = OPTIMIZERS.entry(optim.name)
         uses = entry.value.params
-        defaults = optimizer_defaults(optim.name)
+        defaults = entry.value.defaults
         self.optimizer.setCurrentIndex(self.optimizer.findData(optim.name))
         self.form_optim.frames["optimizer"].set_tip(rich_tip(
             "Optimizer", f"{entry.label}: {entry.tip}",

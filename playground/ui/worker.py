@@ -73,7 +73,7 @@ class _Worker:
             setter = {"optim.lr": trainer.set_lr, "optim.l1": trainer.set_l1,
                       "optim.weight_decay": trainer.set_weight_decay, "model.dropout": trainer.set_dropout}[path]
             setter(value)
-        else:  # pause, resume, request_step, set_step_delay, stop
+        else:  # pause, resume, request_step, set_step_interval, stop
             getattr(trainer, command)(*args)
 
     def _load(self, experiment_json: str, state_dict: Optional[dict], run: bool, delay: float) -> None:
@@ -89,7 +89,7 @@ class _Worker:
             return
         if not run:
             trainer.pause()
-        trainer.set_step_delay(delay)
+        trainer.set_step_interval(delay)
         self.trainer = trainer
         data = trainer.data
         self.outbox.append({"type": "ready", "kind": data.info.kind, "task": data.info.task,

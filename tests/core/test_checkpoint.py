@@ -69,3 +69,34 @@ def test_weights_for_another_network_say_which_layers_differ(tmp_path):
     bigger = Experiment.from_dict({"model": {"layers": [{"units": 8}, {"units": 2}]}})
     with pytest.raises(CheckpointError, match="does not fit this network: different shapes for dense1.layer.bias"):
         Trainer(bigger, state_dict=load_checkpoint(path).state_dict)
+
+
+def test_saved_files_get_the_users_usual_permissions(tmp_path):
+    """Defect 18: checkpoints were written 0600 (a temporary file's mode), unlike any other file."""
+    import os
+
+    trainer = _trained({"train": {"epochs": 1}})
+    old = os.umask(0o022)
+    try:
+        save_checkpoint(tmp_path / "run.safetensors", trainer.exp, trainer.net, 1, 1)
+        trainer.exp.save(tmp_path / "run.json")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "run.safetensors").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "run.json").stat().st_mode & 0o777 == 0o644
+    (tmp_path / "run.json").chmod(0o600)  # a file the user made private stays private
+    trainer.exp.save(tmp_path / "run.json")
+    assert (tmp_path / "run.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_header_alone_tells_the_experiment_and_counters(tmp_path):
+    from playground.core.checkpoint_file import peek_checkpoint
+
+    trainer = _trained()
+    path = tmp_path / "run.safetensors"
+    save_checkpoint(path, trainer.exp, trainer.net, trainer.epoch, trainer.step)
+    info = peek_checkpoint(path)
+    assert info.experiment.to_dict() == trainer.exp.to_dict() and (info.epoch, info.step) == (2, 50)
+    path.write_bytes(b"\x00" * 3)
+    with pytest.raises(CheckpointError, match="not a checkpoint this app wrote"):
+        peek_checkpoint(path)

@@ -25,10 +25,7 @@ import torch
 
 from playground.cli import main as cli_main
 from playground.core.export import export_script
-from playground.core.initializers import INITIALIZERS
 from playground.core.presets import load_experiment, preset_names
-from playground.core.registry import Entry
-from playground.core.schedules import SCHEDULES
 from playground.core.spec import Experiment, SpecError
 from playground.core.trainer import Trainer
 
@@ -305,9 +302,10 @@ def test_special_paths_are_written_where_they_are_needed(scripts):
     assert 'line_search_fn="strong_wolfe"' in lbfgs and "history_size=10" in lbfgs
     xor = scripts["xor_momentum_batchnorm_dropout_l1_l2_exponential"].read_text(encoding="utf-8")
     assert "weight_decay=WEIGHT_DECAY" in xor and "l1_penalty(model)" in xor and "l2_penalty" not in xor
-    assert "nn.BatchNorm1d(6)" in xor and "nn.Dropout(0.1)" in xor and "math.exp(-0.2 * epoch)" in xor
+    assert "nn.BatchNorm1d(6)" in xor and "nn.Dropout(0.1)" in xor
+    assert "def exponential_decay(" in xor and "return exponential_decay(epoch, epochs, k=0.2)" in xor
     warm = scripts["spiral_relu_adam_step_warmup"].read_text(encoding="utf-8")
-    assert "return (epoch + 1) / 2" in warm and "0.5 ** (t // 1)" in warm
+    assert "return (epoch + 1) / 2" in warm and "step_decay(epoch - 2, epochs - 2, gamma=0.5, step_epochs=1)" in warm
     augmented = scripts["digits_shift_flip_noise_dropout2d_adamw"].read_text(encoding="utf-8")
     assert "def random_shift(" in augmented and "def random_flip(" in augmented and "def add_noise(" in augmented
     assert "manual_seed(args.seed + 1)" in augmented and "augment(" not in scripts["default"].read_text()
@@ -358,24 +356,13 @@ def test_cli_writes_the_script(tmp_path, capsys):
     assert "torchrun" in capsys.readouterr().out
 
 
-def test_an_initializer_the_exporter_does_not_know_fails_clearly(monkeypatch):
-    custom = Entry("custom", lambda w, std, act: torch.nn.init.uniform_(w), "Custom", "A test initializer.")
-    monkeypatch.setitem(INITIALIZERS._entries, "custom", custom)
-    exp = Experiment.from_dict({"model": {"layers": [{"units": 3, "init": "custom"}]}})
-    with pytest.raises(SpecError, match=re.escape("model.layers[0].init: export does not know")):
-        export_script(exp)
-
-
-def test_a_schedule_the_exporter_does_not_know_fails_clearly(monkeypatch):
-    monkeypatch.setitem(SCHEDULES._entries, "custom", Entry("custom", lambda t, s, total: 1.0, "Custom", "A test."))
-    with pytest.raises(SpecError, match=re.escape("schedule.name: export does not know")):
-        export_script(Experiment.from_dict({"schedule": {"name": "custom"}}))
-
-
 def test_a_choice_written_wrongly_is_caught_before_any_script_exists(monkeypatch):
-    """The exporter runs the script's definitions against the playground's own: if initializers.py
-    changed what 'xavier_uniform' does, the export fails instead of writing other weights."""
-    changed = Entry("xavier_uniform", lambda w, std, act: torch.nn.init.normal_(w, 0.0, 0.5), "X", "Changed.")
-    monkeypatch.setitem(INITIALIZERS._entries, "xavier_uniform", changed)
+    """The exporter runs the script's definitions against the playground's own: if it wrote another
+    init call than the model builder makes, the export fails instead of writing other weights."""
+    import playground.core.export as export
+
+    written = export._init_call
+    monkeypatch.setattr(export, "_init_call", lambda ctx, plan, weight: written(ctx, plan, weight).replace(
+        "xavier_uniform_", "xavier_normal_"))
     with pytest.raises(SpecError, match="initial weights would differ"):
         export_script(Experiment.from_dict({}))

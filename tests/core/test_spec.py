@@ -71,3 +71,61 @@ def test_overrides_reach_nested_fields_and_are_validated():
         Experiment.from_dict({}).with_overrides(["model.layers[0].units=0"])
     with pytest.raises(SpecError, match="wants path=value"):
         Experiment.from_dict({}).with_overrides(["optim.lr"])
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"data": {"n_samples": 1_000_000}}, "data.n_samples: at most 100000, got 1000000"),
+    ({"model": {"layers": [{"units": 5000}]}}, "model.layers[0].units: at most 4096, got 5000"),
+    ({"data": {"name": "digits"}, "model": {"layers": [{"type": "conv", "channels": 1000}]}},
+     "model.layers[0].channels: at most 512, got 1000"),
+    ({"train": {"epochs": 10_000_000}}, "train.epochs: at most 1000000, got 10000000"),
+    ({"train": {"batch_size": 200_000}}, "train.batch_size: at most 100000, got 200000"),
+    ({"model": {"layers": [{"units": 4}] * 40}}, "model.layers: at most 32 layers, got 40"),
+    ({"model": {"layers": [{"units": 4096}] * 3}}, "model.layers: the network would have 33,583,106 parameters; "
+                                                    "at most 20,000,000"),
+    ({"data": {"n_samples": 100_000}, "model": {"layers": [{"units": 4096}, {"units": 1024}]},
+      "train": {"batch_size": 0}}, "train.batch_size: a training step would hold"),
+    ({"data": {"n_samples": 100_000}, "optim": {"name": "lbfgs"}, "model": {"layers": [{"units": 4096}]}},
+     "data.n_samples: a training step would hold"),
+])
+def test_sizes_that_cannot_fit_are_refused_before_anything_is_allocated(raw, message):
+    """Defect 13: an absurd size made a run hang while it ate the machine's memory. The limit is in
+    the message, and the check needs no torch (the window's process runs it on every edit)."""
+    with pytest.raises(SpecError) as err:
+        Experiment.from_dict(raw)
+    assert message in str(err.value)
+
+
+def test_every_optimizers_declared_defaults_are_what_torch_uses():
+    """One place for the defaults: the registry entry. Where torch has its own default for the same
+    argument, the entry agrees with it (momentum 0.9 is the lecture's, torch's is 0)."""
+    import inspect
+
+    import torch
+
+    from playground.core.optimizers import optimizer_arguments
+    from playground.core.spec import OptimSpec
+
+    for entry in OPTIMIZERS:
+        kind = getattr(torch.optim, entry.value.torch_class)
+        signature = inspect.signature(kind)
+        for name, default in entry.value.defaults.items():
+            theirs = signature.parameters[name].default
+            if name != "momentum" or entry.name == "rmsprop":
+                assert theirs == default, (entry.name, name, theirs, default)
+        built = kind([torch.zeros(1, requires_grad=True)], **optimizer_arguments(OptimSpec(name=entry.name), 0.1))
+        assert all(built.defaults[k] == v for k, v in entry.value.defaults.items())
+
+
+@pytest.mark.parametrize("preset", ["default", "digits_cnn", "batchnorm_on", "init_xavier"])
+def test_the_plans_parameter_count_is_torchs(preset):
+    from playground.core.model import build_model, count_parameters as built_count
+    from playground.core.plan import count_parameters
+    from playground.core.presets import load_experiment
+    from playground.core.datasets import DATASETS
+
+    exp = load_experiment(preset)
+    info = DATASETS[exp.data.name]
+    shape = info.image_shape if info.kind == "image" else (len(exp.data.features),)
+    net, plans = build_model(exp.model, shape, max(info.num_classes, 1))
+    assert count_parameters(plans) == built_count(net)

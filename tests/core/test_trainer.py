@@ -24,7 +24,8 @@ def test_records_are_plain_json_with_the_public_fields(train):
     layer = probes[0]["layers"][0]
     assert set(layer) >= {"act_mean", "act_std", "frac_zero", "frac_saturated", "hist", "grad_std", "update_ratio"}
     assert sum(layer["hist"]["counts"]) == 10 * 4  # a batch of 10 through 4 units
-    assert records[-1] == {"type": "end", "reason": "completed", "message": "trained 3 epochs", "epoch": 3, "step": 75}
+    assert records[-1] == {"type": "end", "reason": "completed", "message": "trained 3 epochs", "epoch": 3, "step": 75,
+                           "run": None}
 
 
 def test_update_ratio_is_the_relative_size_of_the_step(train):
@@ -134,7 +135,7 @@ def test_cuda_asked_for_but_absent_falls_back_to_cpu_with_a_message(train):
         pytest.skip("this machine has a GPU")
     trainer, records = train({"train": {"device": "cuda", "epochs": 1}})
     assert trainer.device.type == "cpu"
-    assert records[0] == {"type": "message", "level": "warning",
+    assert records[0] == {"type": "message", "level": "warning", "run": None,
                           "text": "CUDA was requested but torch sees no such GPU here: training on the CPU instead."}
     assert records[-1]["reason"] == "completed"
 
@@ -173,18 +174,53 @@ def test_call_soon_runs_in_the_training_thread_also_while_paused():
     thread.join(5)
 
 
-def test_slow_motion_delays_each_step_and_stop_still_ends_at_once():
+def test_slow_motion_spaces_the_steps_and_stop_still_ends_at_once():
     import time
 
     trainer, records, thread = _start({"train": {"epochs": 100000}})
-    trainer.set_step_delay(0.05)
+    trainer.set_step_interval(0.05)
     thread.start()
     time.sleep(0.5)
-    assert 3 <= trainer.step <= 12
-    trainer.set_step_delay(0)
+    assert 3 <= trainer.step <= 11
+    trainer.set_step_interval(0)
     _wait_for(lambda: trainer.step > 200)
-    trainer.set_step_delay(10.0)
+    trainer.set_step_interval(10.0)
     began = time.monotonic()
     trainer.stop()
     thread.join(5)
     assert time.monotonic() - began < 1.0 and records[-1]["reason"] == "stopped"
+
+
+def test_requests_while_slowed_down_do_not_hurry_the_next_step():
+    """Defect 7: the window asks for a picture five times a second; each request woke the wait, so
+    'one step a second' ran 45 steps in 10 s. Steps now start on the interval whatever comes in."""
+    import time
+
+    trainer, records, thread = _start({"train": {"epochs": 100000}})
+    trainer.set_step_interval(0.25)
+    thread.start()
+    began = time.monotonic()
+    while time.monotonic() - began < 1.6:
+        trainer.call_soon(lambda: None)  # what a snapshot request does
+        time.sleep(0.02)
+    steps = trainer.step
+    trainer.stop()
+    thread.join(5)
+    # steps start at 0, 0.25, ..., 1.5 s: 7 of them (a busy machine may manage fewer, never more)
+    assert 3 <= steps <= 7
+
+
+def test_a_step_while_paused_in_slow_motion_comes_at_once():
+    import time
+
+    trainer, records, thread = _start({"train": {"epochs": 100000}})
+    trainer.pause()
+    trainer.set_step_interval(5.0)
+    thread.start()
+    _wait_for(lambda: records)
+    began = time.monotonic()
+    trainer.request_step()
+    _wait_for(lambda: trainer.step == 1)
+    assert time.monotonic() - began < 2.0
+    trainer.stop()
+    thread.join(5)

@@ -14,7 +14,7 @@ from playground.core.choices import OPTIMIZERS, SCHEDULES
 from playground.core.optimizers import resolved_lr
 from playground.core.schedules import lr_curve
 from playground.core.spec import Experiment
-from playground.ui.training_panel import TrainingPanel, optimizer_defaults
+from playground.ui.training_panel import TrainingPanel
 from playground.ui.widgets import LogControl, LogSlider, NumberField, format_number
 from tests.ui.panel_helpers import Window, find, in_dock, shown
 
@@ -300,14 +300,6 @@ def test_preview_follows_lr_schedule_and_epochs(panel):
     huge = Experiment().with_changes({"train.epochs": 1_000_000, "schedule.name": "cosine"})
     panel.set_experiment(huge)  # sampled, not a million points
     assert len(preview_of(panel)) <= 5000 and math.isclose(preview_of(panel)[0], 0.03)
-
-
-def test_optimizer_defaults_are_read_from_torch():
-    assert optimizer_defaults("adam")["betas"] == (0.9, 0.999)
-    assert optimizer_defaults("momentum")["momentum"] == 0.9
-    assert optimizer_defaults("rmsprop")["momentum"] == 0.0
-    assert optimizer_defaults("adagrad")["eps"] == 1e-10
-    assert optimizer_defaults("sgd") == {} and optimizer_defaults("lbfgs") == {}
 
 
 def test_show_error_marks_the_control_and_clears(panel):
