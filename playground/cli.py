@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--exit-after", type=float, metavar="SECONDS",
                         help="scripted mode: quit after this long and print the measurements as JSON")
     parser.add_argument("--screenshot", type=Path, metavar="FILE", help="with --exit-after: save the window as PNG")
+    parser.add_argument("--tab", choices=["loss", "activations"], default="loss",
+                        help="the plots shown first: loss and accuracy (default) or activations and gradients")
     sub = parser.add_subparsers(metavar="COMMAND")
 
     run = sub.add_parser("run", help="train an experiment headless and write its metrics")
@@ -96,7 +98,7 @@ def _window(args) -> int:
             return _run(args)
     from playground.ui.app import run_app
 
-    return run_app(args.preset, args.autorun, args.exit_after, args.screenshot)
+    return run_app(args.preset, args.autorun, args.exit_after, args.screenshot, args.tab)
 
 
 def _display_available() -> bool:

@@ -16,7 +16,6 @@ belong to, from the moment they are made:
 
 from __future__ import annotations
 
-import copy
 import math
 import threading
 import time
@@ -293,7 +292,7 @@ class Trainer:
         with torch.no_grad():
             for name, b in self.net.named_buffers():
                 b.copy_(buffers[name])
-        record = probe.record(0)
+        record = {**probe.record(0), "run": self.run_id}
         for layer in record["layers"]:
             layer["update_ratio"] = None  # no update has been made yet
         return record

@@ -1,8 +1,9 @@
 """Starting the window, and the scripted mode that demos, packaging checks and tests use.
 
-``playground --preset NAME --autorun --exit-after S --screenshot FILE`` trains at once, saves a
-screenshot after S seconds, prints its measurements as one JSON object on the last line of stdout
-and exits 0; a watchdog ends it with a non-zero code if anything hangs or raises.
+``playground --preset NAME --autorun --exit-after S --screenshot FILE [--tab activations]`` opens
+the window as it opens for a user of this screen, trains at once, saves a screenshot after S
+seconds, clicks a tab to time the answer, prints its measurements as one JSON object on the last
+line of stdout and exits 0; a watchdog ends it with a non-zero code if anything hangs or raises.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from pathlib import Path
 from typing import Optional
 
 EXIT_HUNG, EXIT_RAISED = 4, 5
+SETTLE_S = 60.0  # memory is compared from this far into a run: the first paints and caches come before
 
 
 def seconds_since_launch() -> Optional[float]:
-    """Time since this process started (Linux), so the figure includes Python's and torch's imports."""
+    """Time since this process started (Linux), so the figure includes Python's and Qt's imports."""
     try:
         ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
         uptime = float(Path("/proc/uptime").read_text().split()[0])
@@ -30,24 +32,21 @@ def seconds_since_launch() -> Optional[float]:
         return None
 
 
-def current_rss_mb(pid: str = "self") -> float:
+def current_rss_mb(pid: str = "self") -> Optional[float]:
     try:
         pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
         return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
     except (OSError, ValueError):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if pid == "self" else None
 
 
 def run_app(preset: Optional[str] = None, autorun: bool = False, exit_after: Optional[float] = None,
-            screenshot: Optional[Path] = None) -> int:
-    from playground.core.devices import use_few_threads
-
-    use_few_threads()
-    gc.set_threshold(50_000, 50, 100)  # full GC passes in the worker held the GIL for 100+ ms
+            screenshot: Optional[Path] = None, tab: str = "loss") -> int:
+    gc.set_threshold(50_000, 50, 100)  # full GC passes with many live objects stalled the window
     from PySide6.QtWidgets import QApplication
 
+    from playground.core.errors import SpecError
     from playground.core.presets import load_experiment
-    from playground.core.spec import SpecError
     from playground.ui.window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -63,8 +62,9 @@ def run_app(preset: Optional[str] = None, autorun: bool = False, exit_after: Opt
         from PySide6.QtCore import QSettings, QTemporaryDir
 
         scratch = QTemporaryDir()
-        settings = QSettings(scratch.filePath("settings.ini"), QSettings.IniFormat)
+        settings = QSettings(scratch.filePath("settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(experiment, settings=settings)
+    window.show_tab(tab)
     if scripted:
         return _scripted(app, window, autorun, exit_after, screenshot)
     window.show()
@@ -75,7 +75,8 @@ def run_app(preset: Optional[str] = None, autorun: bool = False, exit_after: Opt
 
 def _scripted(app, window, autorun: bool, exit_after: float, screenshot: Optional[Path]) -> int:
     """Run for ``exit_after`` seconds, measuring what a user would feel, then report and quit."""
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QPoint, Qt, QTimer
+    from PySide6.QtTest import QTest
 
     errors: list[str] = []
     previous_hook = sys.excepthook
@@ -97,7 +98,12 @@ def _scripted(app, window, autorun: bool, exit_after: float, screenshot: Optiona
     figures: dict = {"window_shown_s": seconds_since_launch()}
     lateness: list[float] = []
     frames = [0]
-    window.session.epochs.connect(lambda records: frames.__setitem__(0, frames[0] + 1))
+    session = window.session
+
+    def on_records(records):
+        if any(r["type"] in ("epoch", "steps") for r in records):
+            frames[0] += 1
+    session.records.connect(on_records)
     tick = QTimer()
     tick.setInterval(10)
     last = [time.perf_counter()]
@@ -107,30 +113,47 @@ def _scripted(app, window, autorun: bool, exit_after: float, screenshot: Optiona
         lateness.append(max(0.0, now - last[0] - 0.010) * 1000)
         last[0] = now
     tick.timeout.connect(on_tick)
-    started = [0.0, 0]
+    started = [0.0]
     ended_at: list[float] = []  # a run that completes early is measured up to its end
-    window.session.ended.connect(lambda record: ended_at.append(time.perf_counter()) if not ended_at else None)
+
+    def on_end(records):
+        if not ended_at and any(r["type"] == "end" for r in records):
+            ended_at.append(time.perf_counter())
+    session.records.connect(on_end)
 
     def worker_rss() -> Optional[float]:
-        process = window.session._process
-        return current_rss_mb(str(process.pid)) if process is not None and process.is_alive() else None
+        return current_rss_mb(str(session.pid)) if session.alive else None
 
     def begin():
         figures["rss_start_mb"] = current_rss_mb()
         last[0] = time.perf_counter()
         tick.start()
         if autorun:
-            window.session.play()
+            session.play()
 
-    def training_started(data):  # steps/s counts from here: the training process has built the trainer
-        if not started[0]:
+    def training_started(records):  # steps/s counts from here: the training process has built the trainer
+        if not started[0] and any(r["type"] == "ready" for r in records):
             started[0] = time.perf_counter()
             figures["worker_rss_start_mb"] = worker_rss()
-    window.session.trainer_ready.connect(training_started)
+    session.records.connect(training_started)
+
+    def settled():
+        figures["rss_settled_mb"] = current_rss_mb()
+        figures["worker_rss_settled_mb"] = worker_rss()
+
+    def click_answer_ms() -> float:
+        """Click the other plot tab as a user would and time until it is shown and painted."""
+        bar = window.plot_tabs.tabBar()
+        other = 1 - window.plot_tabs.currentIndex()
+        centre = bar.tabRect(other).center()
+        began = time.perf_counter()
+        QTest.mouseClick(bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(centre))
+        window.plot_tabs.currentWidget().repaint()
+        app.processEvents()
+        return (time.perf_counter() - began) * 1000 if window.plot_tabs.currentIndex() == other else float("inf")
 
     def finish():
         tick.stop()
-        session = window.session
         elapsed = (ended_at[0] if ended_at else time.perf_counter()) - started[0] if started[0] else 0.0
         figures.update({
             "steps_per_s": session.at_step / elapsed if elapsed > 0 else 0.0,
@@ -138,16 +161,22 @@ def _scripted(app, window, autorun: bool, exit_after: float, screenshot: Optiona
             "plot_fps": frames[0] / elapsed if elapsed > 0 else 0.0,
             "latency_p50_ms": _percentile(lateness, 50),
             "latency_p99_ms": _percentile(lateness, 99),
+            "latency_max_ms": max(lateness, default=0.0),
             "rss_end_mb": current_rss_mb(),
             "worker_rss_end_mb": worker_rss(),
+            "torch_in_window": "torch" in sys.modules,
+            "window_size": [window.width(), window.height()],
         })
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             figures["screenshot"] = str(screenshot) if window.grab().save(str(screenshot)) else None
+        figures["click_ms"] = click_answer_ms()
         window.close()
         app.exit(0)
 
     QTimer.singleShot(0, begin)
+    if exit_after > SETTLE_S * 1.5:
+        QTimer.singleShot(int(SETTLE_S * 1000), settled)
     QTimer.singleShot(int(exit_after * 1000), finish)
     code = app.exec()
     if code != 0 or errors:
@@ -163,9 +192,12 @@ def _scripted(app, window, autorun: bool, exit_after: float, screenshot: Optiona
 
 
 def _headless_rate(experiment, seconds: float) -> float:
-    """The same experiment's steps/s without a window, in this process, right after it closed."""
+    """The same experiment's steps/s without a window, in this process, after it closed (torch is
+    imported here only now, after the window's figures are taken)."""
+    from playground.core.devices import use_few_threads
     from playground.core.trainer import Trainer
 
+    use_few_threads()
     trainer = Trainer(experiment)
     trainer.train_step()
     began, start_step = time.perf_counter(), trainer.step

@@ -914,6 +914,14 @@ class NetworkPanel(QWidget):
         self.error_label.setText(text)
         self.error_label.show()
 
+    def add(self, records: list[dict]) -> None:
+        for r in records:
+            if r["type"] == "snapshot":
+                self.set_snapshot(r)
+
+    def clear(self) -> None:
+        self.canvas.clear_weights()
+
     def set_snapshot(self, snap: dict) -> None:
         """Unit pictures and connection pens from a points snapshot; ignores anything that does not
         match the network shown (a snapshot of the previous network can arrive after an edit)."""
@@ -921,6 +929,8 @@ class NetworkPanel(QWidget):
             return
         dense = [(c, p) for c, p in zip(self.layer_columns, self._layer_blocks) if c.type == "dense"]
         for (column, plan), maps in zip(dense, snap.get("units", [])):
+            if maps is None:
+                continue
             maps = np.asarray(maps)
             if column.band.compact or plan is None or maps.shape[0] != column.band.count:
                 continue

@@ -1,9 +1,11 @@
 """The boundary between the training process and the window.
 
-The trainer runs in a child process (playground/ui/worker.py) and sends its records in batches over
-a pipe; a QTimer in the GUI thread drains the pipe at a fixed rate and re-emits what arrived as Qt
-signals, so the window redraws at most ``fps`` times a second however fast training goes. Commands
-(play, pause, a new LR) go the other way and act between two steps.
+The trainer runs in a child process (worker.py) and sends its records in batches over a pipe; a
+QTimer in the GUI thread drains the pipe at a fixed rate and emits the current run's records as one
+``records`` signal per frame, so the window redraws at most ``fps`` times a second however fast
+training goes. Records of a run that has been replaced are dropped here, by the run id each record
+carries from where it was made. Commands (play, pause, a new LR) go the other way and act between
+two steps. The session keeps no experiment of its own: the window passes its one experiment in.
 """
 
 from __future__ import annotations
@@ -20,36 +22,29 @@ from playground.ui.worker import serve
 
 IDLE, READY, RUNNING, PAUSED, FINISHED = "idle", "ready", "running", "paused", "finished"
 LIVE_PATHS = ("optim.lr", "optim.l1", "optim.weight_decay", "model.dropout")
+DRAIN_BUDGET_S = 0.008  # at most this much of a frame reading the pipe; the rest waits for the next
 
 
 class TrainingSession(QObject):
-    """One experiment's training, in a process of its own. ``load`` builds a fresh trainer (paused);
-    ``play``/``pause``/``step``/``reset`` control it; ``shutdown`` ends the process."""
+    """Training in a process of its own. ``load`` starts a run (paused unless ``running``);
+    ``play``/``pause``/``step``/``extend`` control it; ``shutdown`` ends the process."""
 
-    epochs = Signal(list)  # epoch records since the last frame
-    probes = Signal(list)  # probe records since the last frame
-    snapshot_ready = Signal(dict)  # the latest picture of what the network computes
-    message = Signal(str, str)  # level, text
-    ended = Signal(dict)  # the end record
+    records = Signal(list)  # the current run's records (and the process's own, run None), in order
     state_changed = Signal(str)
-    counters = Signal(int, int, float)  # epoch, step, steps per second
-    trainer_ready = Signal(dict)  # the new run's data: points and labels for the pictures
 
     def __init__(self, parent: Optional[QObject] = None, fps: int = 30, snapshot_interval_s: float = 0.2):
         super().__init__(parent)
-        self.experiment: Optional[Experiment] = None
         self.state = IDLE
+        self.run = 0  # the current run's id; records of other runs are dropped
         self.at_epoch = self.at_step = 0  # the trainer's counters, as last reported
-        self.generation = 0
-        self.ready = False  # the current generation's trainer exists
+        self.ready = False  # the current run's trainer exists
+        self.hello: Optional[dict] = None  # the process's devices, once it has started
         self._process = None
         self._conn = None
-        self._delay = 0.0
+        self._interval = 0.0
         self._snapshot_interval = snapshot_interval_s
         self._snapshot_due = 0.0
         self._snapshot_pending = False
-        self._rate_mark = (time.monotonic(), 0)
-        self._steps_per_s = 0.0
         self._start_process()
         self._timer = QTimer(self)
         self._timer.setInterval(max(1, 1000 // fps))
@@ -57,51 +52,46 @@ class TrainingSession(QObject):
         self._timer.start()
 
     # -- control (GUI thread) ------------------------------------------------------------------
-    def load(self, exp: Experiment, run: bool = False, state_dict: Optional[dict] = None) -> None:
-        """Build a trainer for ``exp`` (paused unless ``run``), from ``state_dict`` weights if given;
-        whatever ran before stops."""
+    def load(self, exp: Experiment, running: bool = False, checkpoint: Optional[Path] = None) -> int:
+        """Start a new run of ``exp`` (from ``checkpoint``'s weights and counters if given); whatever
+        ran before stops. Returns the run's id."""
         if self._process is None or not self._process.is_alive():
             self._start_process()
-        self.experiment = exp
-        self.generation += 1
+        self.run += 1
         self.ready = False
-        self.at_epoch = self.at_step = 0  # the trainer's counters, as last reported
-        self._rate_mark = (time.monotonic(), 0)
-        self._steps_per_s = 0.0
+        self.at_epoch = self.at_step = 0
         self._snapshot_pending = True  # the worker sends a first snapshot by itself
-        self._send("load", self.generation, exp.to_json(), state_dict, run, self._delay)
-        self._set_state(RUNNING if run else READY)
+        self._send("load", self.run, exp.to_json(), str(checkpoint) if checkpoint else None, running, self._interval)
+        self._set_state(RUNNING if running else READY)
+        return self.run
 
     def play(self) -> None:
-        if self.state in (FINISHED, IDLE):
-            if self.experiment is not None:
-                self.load(self.experiment, run=True)
-            return
-        self._send("resume")
-        self._set_state(RUNNING)
+        """Resume a ready or paused run (a finished one continues only by ``extend``)."""
+        if self.state in (READY, PAUSED):
+            self._send("resume")
+            self._set_state(RUNNING)
 
     def pause(self) -> None:
-        self._send("pause")
         if self.state == RUNNING:
+            self._send("pause")
             self._set_state(PAUSED)
 
     def step(self) -> None:
         """One batch, then paused."""
-        if self.state in (FINISHED, IDLE):
-            return
-        self._send("pause")
-        self._send("request_step")
-        self._set_state(PAUSED)
+        if self.state in (READY, PAUSED, RUNNING):
+            self._send("pause")
+            self._send("request_step")
+            self._set_state(PAUSED)
 
-    def reset(self) -> None:
-        """Re-initialise with the same seed (and the current experiment), paused."""
-        if self.experiment is not None:
-            self.load(self.experiment)
+    def extend(self, epochs: int) -> None:
+        """A completed run trains ``epochs`` more."""
+        self._send("extend", epochs)
+        self._set_state(RUNNING)
 
-    def set_speed(self, delay_s: float) -> None:
-        """Seconds to wait before each step: 0 is full speed, ~1 s is slow motion for explaining."""
-        self._delay = delay_s
-        self._send("set_step_interval", delay_s)
+    def set_interval(self, seconds: float) -> None:
+        """Slow motion: a step at most every ``seconds`` (0 is full speed)."""
+        self._interval = seconds
+        self._send("set_step_interval", seconds)
 
     @property
     def accepts_live_changes(self) -> bool:
@@ -114,15 +104,26 @@ class TrainingSession(QObject):
         self._send("set", path, value)
         return True
 
-    def save_checkpoint(self, path) -> None:
+    def save_checkpoint(self, path: Path) -> None:
         """Weights and spec, written by the training process between two steps; a message follows."""
-        self._send("save", str(Path(path)))
+        self._send("save", str(path))
 
-    def shutdown(self, timeout: float = 10.0) -> None:
+    def load_weights(self, path: Path) -> None:
+        """Weights of a checkpoint into the current network, if they fit; a message follows."""
+        self._send("load_weights", str(path))
+
+    def request_spec(self) -> None:
+        """Ask for the experiment the trainer is training now: a ``spec`` record follows."""
+        self._send("report_spec")
+
+    def shutdown(self, timeout: float = 3.0) -> None:
         """End the training process: a worker never outlives its window."""
         process, self._process = self._process, None
         if process is not None:
-            self._send_to(self._conn, "quit")
+            if self.hello is None:  # still importing torch: nothing to save, do not wait for it
+                process.terminate()
+            else:
+                self._send_to(self._conn, "quit")
             process.join(timeout)
             if process.is_alive():
                 process.kill()
@@ -130,15 +131,16 @@ class TrainingSession(QObject):
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        self._timer.stop()
         self._set_state(IDLE)
-
-    @property
-    def steps_per_s(self) -> float:
-        return self._steps_per_s
 
     @property
     def alive(self) -> bool:
         return self._process is not None and self._process.is_alive()
+
+    @property
+    def pid(self) -> Optional[int]:
+        return self._process.pid if self._process is not None else None
 
     # -- the process -----------------------------------------------------------------------------
     def _start_process(self) -> None:
@@ -147,6 +149,7 @@ class TrainingSession(QObject):
         self._process = context.Process(target=serve, args=(child,), name="playground-training", daemon=True)
         self._process.start()
         child.close()
+        self.hello = None
 
     def _send(self, *message) -> None:
         if self._conn is not None:
@@ -161,44 +164,44 @@ class TrainingSession(QObject):
 
     # -- the GUI thread's frame ------------------------------------------------------------------
     def _drain(self) -> None:
-        epochs, probes, latest = [], [], None
-        while self._conn is not None and self._poll():
+        out: list[dict] = []
+        began = time.perf_counter()
+        while self._conn is not None and time.perf_counter() - began < DRAIN_BUDGET_S and self._poll():
             try:
-                generation, batch = self._conn.recv()
+                batch = self._conn.recv()
             except (EOFError, OSError):
                 break
-            if generation != self.generation:
-                continue  # from a run that has since been replaced
-            for item in batch:
-                if isinstance(item, tuple):
-                    latest = item[1]
-                    self._snapshot_pending = False
-                    continue
-                kind = item["type"]
-                if kind == "epoch":
-                    epochs.append(item)
-                elif kind == "probe":
-                    probes.append(item)
-                elif kind == "counters":
-                    self.at_epoch, self.at_step = item["epoch"], item["step"]
-                elif kind == "ready":
-                    self.ready = True
-                    self.trainer_ready.emit(item)
-                elif kind == "message":
-                    self.message.emit(item["level"], item["text"])
-                elif kind == "end":
-                    self._flush(epochs, probes, latest)
-                    epochs, probes, latest = [], [], None
-                    self._set_state(FINISHED)
-                    self.ended.emit(item)
-                    self._snapshot_pending = False
-                    self._request_snapshot()
-        self._flush(epochs, probes, latest)
-        self._check_process()
-        self._update_rate()
+            for record in batch:
+                run = record.get("run")
+                if run is None:
+                    if record["type"] == "hello":
+                        self.hello = record
+                    out.append(record)
+                elif run == self.run:
+                    self._follow(record)
+                    out.append(record)
+        self._check_process(out)
+        if out:
+            self.records.emit(out)
         now = time.monotonic()
         if self.state == RUNNING and now >= self._snapshot_due:
             self._snapshot_due = now + self._snapshot_interval
+            self._request_snapshot()
+
+    def _follow(self, record: dict) -> None:
+        """What the session itself learns from the current run's records."""
+        kind = record["type"]
+        if kind == "counters":
+            self.at_epoch, self.at_step = record["epoch"], record["step"]
+        elif kind == "ready":
+            self.ready = True
+            self.at_epoch, self.at_step = record["epoch"], record["step"]
+        elif kind == "snapshot":
+            self._snapshot_pending = False
+        elif kind == "end":
+            self.at_epoch, self.at_step = record.get("epoch", self.at_epoch), record.get("step", self.at_step)
+            self._set_state(FINISHED)
+            self._snapshot_pending = False
             self._request_snapshot()
 
     def _poll(self) -> bool:
@@ -207,35 +210,19 @@ class TrainingSession(QObject):
         except (EOFError, OSError):
             return False
 
-    def _check_process(self) -> None:
+    def _check_process(self, out: list) -> None:
         if self._process is not None and not self._process.is_alive() and self.state != IDLE:
             code = self._process.exitcode
             self._process = None
             self._set_state(FINISHED)
-            self.ended.emit({"type": "end", "reason": "error", "epoch": self.at_epoch, "step": self.at_step,
-                             "message": f"the training process stopped unexpectedly (exit code {code}); "
-                                        "Reset starts a new one"})
+            out.append({"type": "end", "reason": "error", "run": self.run, "epoch": self.at_epoch,
+                        "step": self.at_step, "message": f"the training process stopped unexpectedly (exit code "
+                                                         f"{code}); Reset starts a new one"})
 
     def _request_snapshot(self) -> None:
         if not self._snapshot_pending and self.ready:
             self._snapshot_pending = True
             self._send("snapshot")
-
-    def _flush(self, epochs: list, probes: list, latest: Optional[dict]) -> None:
-        if epochs:
-            self.epochs.emit(epochs)
-        if probes:
-            self.probes.emit(probes)
-        if latest is not None:
-            self.snapshot_ready.emit(latest)
-
-    def _update_rate(self) -> None:
-        now = time.monotonic()
-        since, steps = self._rate_mark
-        if now - since >= 0.5:
-            self._steps_per_s = max(self.at_step - steps, 0) / (now - since)
-            self._rate_mark = (now, self.at_step)
-        self.counters.emit(self.at_epoch, self.at_step, self._steps_per_s)
 
     def _set_state(self, state: str) -> None:
         if state != self.state:

@@ -17,8 +17,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
+from superqt.utils import signals_blocked
+
 from playground.core.choices import DATASETS, OPTIMIZERS, SCHEDULES
-from playground.core.devices import available_devices, resolve_device
 from playground.core.losses import resolved_loss
 from playground.core.optimizers import resolved_lr
 from playground.core.schedules import lr_curve, lr_factor
@@ -381,11 +382,18 @@ class TrainingPanel(SpecPanel):
         self.preview_caption.setText(
             f"LR {format_number(lrs[0], 3)} → {format_number(lrs[-1], 3)} over {epochs} epochs")
 
+    def set_devices(self, devices: list[str], auto: str) -> None:
+        """What torch sees, as the training process reports it (the window's process has no torch)."""
+        self._devices = (list(devices), auto)
+        with signals_blocked(self.device):
+            self.device.clear()
+        self.set_experiment(self._exp)
+
     def _fill_devices(self, requested: str) -> None:
         if self.device.count() == 0:
-            resolved, _ = resolve_device("auto")
-            self.device.addItem(f"auto ({resolved.type})", "auto")
-            for name in available_devices():
+            devices, auto = getattr(self, "_devices", (["cpu"], "cpu"))
+            self.device.addItem(f"auto ({auto})", "auto")
+            for name in devices:
                 self.device.addItem(name, name)
         if self.device.findData(requested) < 0:  # a file written on a machine with a GPU
             self.device.addItem(f"{requested} (not here: CPU)", requested)

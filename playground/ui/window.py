@@ -1,40 +1,83 @@
-"""The main window: panels that edit one experiment, plots that show its training, and the toolbar.
+"""The main window: panels that edit one experiment, views that show its training, the toolbar.
 
-The window holds the current ``Experiment``; panels propose changes as ``{path: value}``, the window
-validates them with ``Experiment.with_changes`` and either marks the offending widget or adopts the
-new experiment. LR, L1/L2 and dropout go to the running trainer at its next step; any other change
-rebuilds the network (as TensorFlow Playground does), keeping it running if it was.
+The window's ``experiment`` is the one truth: panels propose changes as ``{path: value}``; the
+window validates them with ``Experiment.with_changes`` and either adopts the new experiment
+(through the undo stack) or shows the old one again with the refused control marked. LR, L1/L2 and
+dropout reach the running trainer at its next step; any other change starts a new run of the new
+experiment (as TensorFlow Playground does), keeping it running if it was.
+
+Training reports plain records, each tagged with its run (see trainer.py and worker.py); the
+session passes on the current run's and the window hands every batch to each view in ``views``
+(``add(records)``, ``clear()``), so a new plot is one file and one line.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QScrollArea,
-                               QSlider, QSplitter, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+                               QScrollArea, QSlider, QSplitter, QStackedWidget, QTabWidget,
+                               QToolButton, QVBoxLayout, QWidget)
 
-from playground.core.checkpoint import CheckpointError, load_checkpoint
+from playground.core.checkpoint_file import CheckpointError, peek_checkpoint
 from playground.core.datasets import DATASETS
-from playground.core.devices import available_devices
+from playground.core.errors import SpecError
 from playground.core.presets import load_experiment, preset_names
-from playground.core.spec import Experiment, SpecError
+from playground.core.spec import Experiment
+from playground.ui.banner import Banner
 from playground.ui.data_panel import DataPanel
 from playground.ui.network_panel import NetworkPanel
 from playground.ui.plots import BoundaryView, ImageView, MetricsPlots, ProbePlots
-from playground.ui.session import LIVE_PATHS, PAUSED, READY, RUNNING, TrainingSession
+from playground.ui.session import FINISHED, LIVE_PATHS, PAUSED, READY, RUNNING, TrainingSession
 from playground.ui.training_panel import TrainingPanel
 
-# which sections of the experiment each panel edits; the network panel is redrawn only when its
-# part changes (the other two are cheap and read across sections, e.g. L-BFGS locks the batch size)
-PANEL_SECTIONS = {"data": ("data.", "train.batch_size"), "network": ("model.", "data.name", "data.features"),
-                  "training": ("optim.", "schedule.", "train.")}
-# the speed slider, from slow motion (seconds before each step) to full speed
+# which sections of the experiment each panel shows; a panel is refreshed only when its part changes
+PANEL_SECTIONS = {"data": ("data.", "train.batch_size", "optim.name"),
+                  "network": ("model.", "data.name", "data.features"),
+                  "training": ("optim.", "schedule.", "train.", "data.name")}
+# the speed slider: seconds from one step to the next, from slow motion to full speed
 SPEEDS = [1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.0]
 SETTINGS_ORG, SETTINGS_APP = "playground", "playground"
-LAYOUT_VERSION = 2  # bump when the docks change: an older saved layout is then ignored
+LAYOUT_VERSION = 3  # bump when the docks change: an older saved layout is then ignored
+WIDE_SCREEN = 1600  # logical pixels: narrower screens get the Data and Training docks as tabs on one side
+TABS = {"loss": 0, "activations": 1}
+EDITED = " (edited)"
+MERGE_S = 1.5  # changes of one live value this close together are one step of the undo history
+
+
+def speed_text(seconds: float) -> str:
+    return "full speed" if seconds == 0 else f"{1 / seconds:g} step{'s' if seconds < 1 else ''}/s"
+
+
+class ExperimentChange(QUndoCommand):
+    """One adopted change of the window's experiment; undo brings the previous one back."""
+
+    def __init__(self, window: "MainWindow", before: Experiment, after: Experiment, changes: dict, text: str,
+                 checkpoint: Optional[Path] = None):
+        super().__init__(text)
+        self.window, self.before, self.after, self.changes = window, before, after, changes
+        self.checkpoint = checkpoint
+        self.made = time.monotonic()
+
+    def redo(self) -> None:
+        self.window._adopt(self.after, self.changes, self.checkpoint)
+
+    def undo(self) -> None:
+        self.window._adopt(self.before, self.changes, None)
+
+    def id(self) -> int:
+        # consecutive drags of one live value (an LR slider) merge into one step of the history
+        return 1 if len(self.changes) == 1 and next(iter(self.changes)) in LIVE_PATHS else -1
+
+    def mergeWith(self, other: "ExperimentChange") -> bool:
+        if other.changes.keys() != self.changes.keys() or other.made - self.made > MERGE_S:
+            return False
+        self.after, self.changes, self.made = other.after, other.changes, other.made
+        return True
 
 
 class MainWindow(QMainWindow):
@@ -44,6 +87,9 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings(SETTINGS_ORG, SETTINGS_APP)
         self.session = TrainingSession(self)
         self.experiment = experiment or self._last_experiment() or load_experiment("default")
+        self.undo_stack = QUndoStack(self)
+        self._end: Optional[dict] = None  # the current run's end record
+        self._rate_mark = (0.0, 0)
         self._build()
         self._connect()
         self._restore_layout()
@@ -55,205 +101,344 @@ class MainWindow(QMainWindow):
         self.data_panel = DataPanel()
         self.network_panel = NetworkPanel()
         self.training_panel = TrainingPanel()
+        self.panels = {"data": self.data_panel, "network": self.network_panel, "training": self.training_panel}
         self.metrics = MetricsPlots()
         self.probes = ProbePlots()
         self.boundary = BoundaryView()
         self.images = ImageView()
+        # everything that shows training: each gets every batch of the current run's records
+        self.views = [self.metrics, self.probes, self.boundary, self.images, self.network_panel]
         self.pictures = QStackedWidget()
         self.pictures.addWidget(self.boundary)
         self.pictures.addWidget(self.images)
+        self.banner = Banner()
 
-        self.banner = QLabel()
-        self.banner.setObjectName("banner")
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("QLabel#banner { background: #fde2e1; color: #8a1c14; padding: 6px;"
-                                  " font-weight: bold; border: 1px solid #e0a39e; }")
-        self.banner.hide()
-
-        # only the visible tab repaints: the activation plots cost nothing while the curves are shown
         self.plot_tabs = QTabWidget()
         self.plot_tabs.setObjectName("plot_tabs")
         self.plot_tabs.addTab(self.metrics, "Loss and accuracy")
-        self.plot_tabs.addTab(self.probes, "Activations and gradients")
+        self.plot_tabs.addTab(self._scrolled(self.probes, "probe_scroll"), "Activations and gradients")
         self.plot_tabs.setTabToolTip(0, "Training and validation loss and accuracy, and the learning rate")
         self.plot_tabs.setTabToolTip(1, "Per-layer activation histograms, gradient and update sizes: the lecture's "
                                         "diagnostics for initialization and learning rate")
-        self.lower = lower = QSplitter(Qt.Horizontal)
+        self.lower = lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.setObjectName("lower_splitter")
         lower.addWidget(self.pictures)
         lower.addWidget(self.plot_tabs)
         lower.setStretchFactor(0, 2)
         lower.setStretchFactor(1, 3)
-        centre = QSplitter(Qt.Vertical)
+        self.centre = centre = QSplitter(Qt.Orientation.Vertical)
+        centre.setObjectName("centre_splitter")
         centre.addWidget(self.network_panel)
         centre.addWidget(lower)
         centre.setStretchFactor(0, 1)
         centre.setStretchFactor(1, 1)
-        centre.setSizes([420, 480])
+        centre.setChildrenCollapsible(False)
         holder = QWidget()
         layout = QVBoxLayout(holder)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
         layout.addWidget(self.banner)
         layout.addWidget(centre, 1)
         self.setCentralWidget(holder)
 
-        self._dock("Data", self.data_panel, Qt.LeftDockWidgetArea)
-        self._dock("Training", self.training_panel, Qt.RightDockWidgetArea)
+        self.data_dock = self._dock("Data", self.data_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.training_dock = self._dock("Training", self.training_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._build_actions()
+        self._build_menus()
         self._build_toolbar()
-        self.statusBar().showMessage("Ready. Space plays and pauses, S steps, R resets.")
-        self.resize(1600, 1000)
+        self.statusBar().showMessage("Ready. Space plays and pauses, S steps, R resets, Ctrl+Z undoes.")
+        self._fit_screen()
+
+    @staticmethod
+    def _scrolled(widget: QWidget, name: str) -> QScrollArea:
+        holder = QScrollArea()
+        holder.setObjectName(name)
+        holder.setWidgetResizable(True)
+        holder.setWidget(widget)
+        holder.setFrameShape(QScrollArea.Shape.NoFrame)
+        return holder
 
     def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{title.split()[0].lower()}")
-        holder = QScrollArea()
-        holder.setWidgetResizable(True)
-        holder.setWidget(widget)
-        holder.setMinimumWidth(max(widget.minimumSizeHint().width() + 16, 300))
+        holder = self._scrolled(widget, f"{dock.objectName()}_scroll")
+        holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        holder.setMinimumWidth(widget.minimumSizeHint().width() + holder.verticalScrollBar().sizeHint().width() + 4)
         dock.setWidget(holder)
-        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, text: str, shortcut, tip: str, slot) -> QAction:
+    def _fit_screen(self) -> None:
+        """Open as large as the screen allows, never larger; on a narrow screen (a projector at
+        1280x720, or 1920x1080 at 150%) the two docks share one side as tabs."""
+        screen = self.screen().availableGeometry()
+        if screen.width() < WIDE_SCREEN:
+            self.tabifyDockWidget(self.data_dock, self.training_dock)
+            self.data_dock.raise_()
+        width, height = min(1600, screen.width()), min(1000, screen.height())
+        self.resize(width, height)
+        self.centre.setSizes([height * 9 // 20, height * 11 // 20])  # the network gets almost half
+
+    def _action(self, text: str, shortcuts, tip: str, slot, name: str = "") -> QAction:
         action = QAction(text, self)
-        if shortcut:
-            action.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
-        action.setToolTip(f"{tip} ({action.shortcut().toString()})" if shortcut else tip)
+        if name:
+            action.setObjectName(name)
+        if shortcuts:
+            keys = shortcuts if isinstance(shortcuts, list) else [shortcuts]
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            tip = f"{tip} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
         action.triggered.connect(slot)
-        self.addAction(action)  # shortcuts work wherever the focus is
+        self.addAction(action)  # shortcuts work wherever the focus is in the window
         return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.play_action = a("Play", Qt.Key.Key_Space, "Start or pause training", self.toggle_play, "play")
+        self.step_action = a("Step", Qt.Key.Key_S, "Train exactly one batch, then pause: follow one update at a time",
+                             self.session.step, "step")
+        self.reset_action = a("Reset", [Qt.Key.Key_R, "Ctrl+R"], "New weights from the same seed, back to epoch 0 "
+                              "(the curves start again)", self.reset, "reset")
+        self.open_action = a("Open…", QKeySequence.StandardKey.Open, "Open an experiment (.json) or a checkpoint with "
+                             "its weights (.safetensors)", self.open_file, "open")
+        self.save_action = a("Save…", QKeySequence.StandardKey.Save, "Save the experiment (.json), or it and the "
+                             "current weights (.safetensors)", self.save_file, "save")
+        self.weights_action = a("Load weights into this network…", "Ctrl+L", "Put the weights of a checkpoint into "
+                                "the network shown, if every layer has the same shape", self.load_weights_file,
+                                "load_weights")
+        self.quit_action = a("Quit", "Ctrl+Q", "Quit (the experiment is kept for next time)", self.close, "quit")
+        self.undo_action = a("Undo", QKeySequence.StandardKey.Undo, "Undo the last change of the experiment",
+                             self.undo_stack.undo, "undo")
+        self.redo_action = a("Redo", [QKeySequence.StandardKey.Redo, "Ctrl+Shift+Z"], "Redo what was undone",
+                             self.undo_stack.redo, "redo")
+        self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        self.undo_stack.undoTextChanged.connect(lambda t: self.undo_action.setText(f"Undo {t}" if t else "Undo"))
+        self.undo_stack.redoTextChanged.connect(lambda t: self.redo_action.setText(f"Redo {t}" if t else "Redo"))
+        self.undo_action.setEnabled(False)
+        self.redo_action.setEnabled(False)
+        self.tab_actions = [a("Loss and accuracy", "Ctrl+1", "Show the loss, accuracy and learning-rate curves",
+                              lambda: self.plot_tabs.setCurrentIndex(0), "tab_loss"),
+                            a("Activations and gradients", "Ctrl+2", "Show the per-layer diagnostics",
+                              lambda: self.plot_tabs.setCurrentIndex(1), "tab_activations")]
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        files = bar.addMenu("&File")
+        for action in (self.open_action, self.save_action, self.weights_action):
+            files.addAction(action)
+        files.addSeparator()
+        files.addAction(self.quit_action)
+        edit = bar.addMenu("&Edit")
+        edit.addAction(self.undo_action)
+        edit.addAction(self.redo_action)
+        run = bar.addMenu("&Run")
+        for action in (self.play_action, self.step_action, self.reset_action):
+            run.addAction(action)
+        self.preset_menu = bar.addMenu("&Presets")
+        self.preset_menu.setObjectName("preset_menu")
+        self.preset_menu.setToolTipsVisible(True)
+        self.preset_menu.aboutToShow.connect(self._fill_presets)
+        view = bar.addMenu("&View")
+        for action in self.tab_actions:
+            view.addAction(action)
+        view.addSeparator()
+        for dock in (self.data_dock, self.training_dock):
+            view.addAction(dock.toggleViewAction())
+
+    def _fill_presets(self) -> None:
+        """Read the presets when the menu first opens, not at start-up."""
+        if self.preset_menu.actions():
+            return
+        for name in preset_names():
+            exp = load_experiment(name)
+            action = self.preset_menu.addAction(exp.title or name)
+            action.setObjectName(f"preset_{name}")
+            action.setToolTip(exp.description)
+            action.triggered.connect(lambda checked=False, n=name: self.open_preset(n))
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Training")
         bar.setObjectName("toolbar")
         bar.setMovable(False)
-        self.play_action = self._action("Play", Qt.Key_Space, "Start or pause training", self.toggle_play)
-        self.step_action = self._action("Step", Qt.Key_S, "Train exactly one batch, then pause: follow one update "
-                                                          "at a time", self.session.step)
-        self.reset_action = self._action("Reset", [QKeySequence(Qt.Key_R), QKeySequence("Ctrl+R")],
-                                         "Re-initialise the weights with the same seed", self.session.reset)
-        for action in (self.play_action, self.step_action, self.reset_action):
-            bar.addAction(action)
+        self.play_button = QToolButton()
+        self.play_button.setObjectName("play_button")
+        self.play_button.setDefaultAction(self.play_action)
+        widest = max(self.play_button.fontMetrics().horizontalAdvance(t) for t in ("Play", "Pause", "Continue",
+                                                                                   "Start over"))
+        self.play_button.setFixedWidth(widest + 24)  # the same width whatever it says: nothing shifts
+        bar.addWidget(self.play_button)
+        bar.addAction(self.step_action)
+        bar.addAction(self.reset_action)
         bar.addSeparator()
         self.counter_label = QLabel("epoch 0  step 0")
         self.counter_label.setObjectName("counters")
-        self.counter_label.setMinimumWidth(190)  # fixed widths: changing text never re-lays out the bar
+        metrics = self.counter_label.fontMetrics()
+        self.counter_label.setFixedWidth(metrics.horizontalAdvance("epoch 1000000  step 100000000") + 8)
         self.counter_label.setToolTip("Epochs: passes over the training set. Steps: optimizer updates (batches).")
         self.rate_label = QLabel("0 steps/s")
+        self.rate_label.setObjectName("rate")
         self.rate_label.setToolTip("Optimizer steps per second, measured over the last half second")
-        self.rate_label.setMinimumWidth(110)
+        self.rate_label.setFixedWidth(metrics.horizontalAdvance("100,000 steps/s") + 8)
         bar.addWidget(self.counter_label)
-        bar.addWidget(QLabel("   "))
         bar.addWidget(self.rate_label)
         bar.addSeparator()
-        bar.addWidget(QLabel("Speed "))
-        self.speed = QSlider(Qt.Horizontal)
+        speed_box = QWidget()
+        speed_row = QVBoxLayout(speed_box)
+        speed_row.setContentsMargins(2, 0, 2, 0)
+        speed_row.setSpacing(0)
+        self.speed = QSlider(Qt.Orientation.Horizontal)
         self.speed.setObjectName("speed")
         self.speed.setRange(0, len(SPEEDS) - 1)
         self.speed.setValue(len(SPEEDS) - 1)
-        self.speed.setFixedWidth(120)
+        self.speed.setFixedWidth(110)
         self.speed.setToolTip("From slow motion (one step a second, to explain each update) to full speed")
-        bar.addWidget(self.speed)
+        self.speed_label = QLabel(speed_text(0.0))
+        self.speed_label.setObjectName("speed_label")
+        self.speed_label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        small = self.speed_label.font()
+        small.setPointSizeF(small.pointSizeF() * 0.85)
+        self.speed_label.setFont(small)
+        speed_row.addWidget(self.speed)
+        speed_row.addWidget(self.speed_label)
+        bar.addWidget(speed_box)
         bar.addSeparator()
         self.preset_button = QToolButton()
         self.preset_button.setText("Presets")
         self.preset_button.setObjectName("presets")
-        self.preset_button.setPopupMode(QToolButton.InstantPopup)
+        self.preset_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.preset_button.setToolTip("Experiments that demonstrate the lecture, one point each")
-        menu = QMenu(self.preset_button)
-        for name in preset_names():
-            exp = load_experiment(name)
-            action = menu.addAction(exp.title or name)
-            action.setToolTip(exp.description)
-            action.triggered.connect(lambda checked=False, n=name: self.open_preset(n))
-        menu.setToolTipsVisible(True)
-        self.preset_button.setMenu(menu)
+        self.preset_button.setMenu(self.preset_menu)
         bar.addWidget(self.preset_button)
-        bar.addAction(self._action("Open", QKeySequence.Open, "Open an experiment (.json) or a checkpoint with its "
-                                                             "weights (.safetensors)", self.open_file))
-        bar.addAction(self._action("Save", QKeySequence.Save, "Save the experiment (.json), or it and the current "
-                                                             "weights (.safetensors)", self.save_file))
-        bar.addSeparator()
-        bar.addWidget(QLabel("Device "))
-        self.device_combo = QComboBox()
-        self.device_combo.setObjectName("device")
-        self.device_combo.addItems(["auto", *available_devices()])
-        self.device_combo.setToolTip("Where tensors live. auto = a GPU if torch sees one, else the CPU. "
-                                     "Tiny networks are often faster on the CPU.")
-        bar.addWidget(self.device_combo)
-        self._action("Quit", QKeySequence("Ctrl+Q"), "Quit", self.close)
+        bar.addAction(self.open_action)
+        bar.addAction(self.save_action)
+        bar.addAction(self.undo_action)
 
     def _connect(self) -> None:
-        for panel in (self.data_panel, self.network_panel, self.training_panel):
+        for panel in self.panels.values():
             panel.edited.connect(lambda changes, p=panel: self.apply_changes(changes, p))
-        s = self.session
-        s.epochs.connect(self.metrics.add_epochs)
-        s.probes.connect(self.probes.add_probes)
-        s.snapshot_ready.connect(self._on_snapshot)
-        s.trainer_ready.connect(self._on_trainer_ready)
-        s.message.connect(lambda level, text: self.statusBar().showMessage(text, 10000))
-        s.ended.connect(self._on_ended)
-        s.state_changed.connect(self._on_state)
-        s.counters.connect(self._on_counters)
-        self.speed.valueChanged.connect(lambda i: self.session.set_speed(SPEEDS[i]))
-        self.device_combo.activated.connect(lambda i: self.apply_changes({"train.device": self.device_combo.currentText()}))
+        self.session.records.connect(self._on_records)
+        self.session.state_changed.connect(self._on_state)
+        self.speed.valueChanged.connect(self._on_speed)
 
     # -- the experiment ------------------------------------------------------------------------
     def apply_changes(self, changes: dict, source=None) -> bool:
-        """Validate and adopt a change from a panel; mark the widget and keep the old spec if bad."""
+        """Validate a proposed change; adopt it (undoably) or show the experiment again with the
+        refused control marked. Nothing else changes when it is refused."""
         try:
             new = self.experiment.with_changes(changes)
         except SpecError as e:
-            panel = source or self._panel_for(e.path)
-            if panel is not None:
-                panel.show_error(e.path, e.problem)
-            self.statusBar().showMessage(str(e), 10000)
-            return False
-        for panel in (self.data_panel, self.network_panel, self.training_panel):
-            panel.show_error(None)
-        self.experiment = new
-        self._refresh_panels(changes)
-        if all(path in LIVE_PATHS for path in changes) and self.session.accepts_live_changes:
-            for path, value in changes.items():
-                self.session.apply_live(path, value)
+            adapted = self._adapted(changes, e)
+            if adapted is None:
+                self._refuse(e, source)
+                return False
+            changes, new = adapted
+        if new.to_dict() == self.experiment.to_dict():
             return True
-        running = self.session.state == RUNNING
-        self._reload(run=running)
+        self._mark_edited(new)
+        self.undo_stack.push(ExperimentChange(self, self.experiment, new, changes, _describe(changes)))
         return True
 
+    def _refuse(self, error: SpecError, source) -> None:
+        panel = source or self._panel_for(error.path)
+        for each in self.panels.values():
+            if each is panel or each is source:
+                each.set_experiment(self.experiment)  # a refused choice never stays shown
+        if panel is not None:
+            panel.show_error(error.path, error.problem)
+        self.statusBar().showMessage(f"Not changed: {error}", 15000)
+
+    def _adapted(self, changes: dict, error: SpecError) -> Optional[tuple[dict, Experiment]]:
+        """Image layers and 2D data do not mix: offer to drop the conv, pool and flatten layers
+        when a 2D dataset is picked for a CNN (the dense layers stay)."""
+        name = changes.get("data.name")
+        if name is None or DATASETS[name].kind != "points" or not error.path.startswith("model.layers"):
+            return None
+        layers = self.experiment.model.layers
+        dropped = [layer for layer in layers if layer.type != "dense"]
+        if not dropped:
+            return None
+        kept = [layer.to_dict() for layer in layers if layer.type == "dense"]
+        adapted = {**changes, "model.layers": kept}
+        try:
+            new = self.experiment.with_changes(adapted)
+        except SpecError:
+            return None
+        kinds = ", ".join(sorted({layer.type for layer in dropped}))
+        label = DATASETS.entry(name).label
+        question = (f"{label} is 2D points, not images: {kinds} layers cannot take it. Drop the "
+                    f"{len(dropped)} {kinds} layer{'s' if len(dropped) > 1 else ''} (the dense layers stay) "
+                    f"and switch to {label}? Undo (Ctrl+Z) brings them back.")
+        if not self.ask("Switch to 2D data?", question, "Drop them and switch", "Keep the images"):
+            return None
+        return adapted, new
+
+    def ask(self, title: str, text: str, yes: str, no: str) -> bool:
+        """A question with two answers (tests answer it themselves)."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
+        accept = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(no, QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is accept
+
+    def _mark_edited(self, exp: Experiment) -> None:
+        """An edited preset no longer makes the preset's point: its title says so, and the
+        description, which may no longer hold, goes."""
+        if exp.title and not exp.title.endswith(EDITED):
+            exp.title += EDITED
+            exp.description = ""
+
+    def _adopt(self, exp: Experiment, changes: dict, checkpoint: Optional[Path]) -> None:
+        """Make ``exp`` the experiment (from an edit, its undo or redo, a preset or a file)."""
+        self.experiment = exp
+        for panel in self.panels.values():
+            panel.show_error(None)
+        live = (checkpoint is None and bool(changes) and all(p in LIVE_PATHS for p in changes)
+                and self.session.accepts_live_changes)
+        self._refresh(exp, changes)
+        if live:
+            for path in changes:
+                self.session.apply_live(path, _get(exp, path))
+            return
+        self._new_run(running=self.session.state == RUNNING, checkpoint=checkpoint)
+
+    def _refresh(self, exp: Experiment, changes: dict) -> None:
+        """Show ``exp`` in the panels whose part ``changes`` touched (all of them for a new one)."""
+        for name, panel in self.panels.items():
+            if not changes or any(path.startswith(PANEL_SECTIONS[name]) for path in changes):
+                panel.set_experiment(exp)
+        self._show_pictures()
+        self._show_title(exp)
+
     def _panel_for(self, path: str):
-        for name, panel in (("data", self.data_panel), ("network", self.network_panel), ("training", self.training_panel)):
+        for name in ("network", "training", "data"):
             if path.startswith(PANEL_SECTIONS[name]):
-                return panel
+                return self.panels[name]
         return None
 
-    def _refresh_panels(self, changes: dict) -> None:
-        self.data_panel.set_experiment(self.experiment)
-        self.training_panel.set_experiment(self.experiment)
-        if any(path.startswith(PANEL_SECTIONS["network"]) for path in changes):
-            self.network_panel.set_experiment(self.experiment)
-        self.device_combo.setCurrentIndex(max(self.device_combo.findText(self.experiment.train.device), 0))
-
     def _show_experiment(self, exp: Experiment) -> None:
-        for panel in (self.data_panel, self.network_panel, self.training_panel):
-            panel.set_experiment(exp)
-        index = self.device_combo.findText(exp.train.device)
-        self.device_combo.setCurrentIndex(max(index, 0))
-        self._show_pictures()
-        self.setWindowTitle(f"Neural Network Playground: {exp.title}" if exp.title else "Neural Network Playground")
+        self._refresh(exp, {})
 
-    def set_experiment(self, exp: Experiment, state_dict: Optional[dict] = None, run: bool = False) -> None:
-        self.experiment = exp
-        self._show_experiment(exp)
-        self._reload(run=run, state_dict=state_dict)
+    def _show_title(self, exp: Experiment) -> None:
+        self.setWindowTitle(f"{exp.title} - Neural Network Playground" if exp.title else "Neural Network Playground")
 
-    def _reload(self, run: bool, state_dict: Optional[dict] = None) -> None:
-        self.banner.hide()
-        self.metrics.clear()
-        self.probes.clear()
-        self.boundary.clear_field()
+    def _new_run(self, running: bool = False, checkpoint: Optional[Path] = None) -> None:
+        """Start the window's experiment afresh: every view forgets the old run."""
+        self.banner.clear()
+        self._end = None
+        for view in self.views:
+            view.clear()
         self._show_pictures()
-        self.session.load(self.experiment, run=run, state_dict=state_dict)
+        self.session.load(self.experiment, running=running, checkpoint=checkpoint)
+        self._on_counters(self.session.at_epoch, self.session.at_step)
+
+    def reset(self) -> None:
+        """New weights from the same seed and the window's experiment, paused."""
+        self._new_run(running=False)
 
     def _show_pictures(self) -> None:
         """The decision boundary for 2D data; sample predictions and confusion for images (wider)."""
@@ -265,34 +450,50 @@ class MainWindow(QMainWindow):
             self.lower.setSizes([total * 2 // 5, total * 3 // 5] if points else [total // 2, total // 2])
 
     def open_preset(self, name: str) -> None:
-        self.set_experiment(load_experiment(name))
-        self.statusBar().showMessage(f"Preset: {self.experiment.title or name}", 5000)
+        exp = load_experiment(name)
+        self._load(exp, f"Preset {exp.title or name}")
+        self.statusBar().showMessage(f"Preset: {exp.title or name}. Ctrl+Z goes back to what you had.", 8000)
+
+    def _load(self, exp: Experiment, text: str, checkpoint: Optional[Path] = None) -> None:
+        """Replace the experiment (a preset, a file): one step of the undo history, like an edit."""
+        self.undo_stack.push(ExperimentChange(self, self.experiment, exp, {}, text, checkpoint))
 
     # -- files -------------------------------------------------------------------------------
     def open_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open experiment", self._last_dir(),
-                                              "Experiments (*.json *.safetensors);;All files (*)")
+        path = self._file_dialog("Open experiment", "Experiments (*.json *.safetensors);;All files (*)", save=False)
         if path:
             self.open_path(Path(path))
+
+    def _file_dialog(self, title: str, filters: str, save: bool) -> str:
+        """A file dialog that takes the keyboard at once, wherever the focus was."""
+        dialog = QFileDialog(self, title, self._last_dir(), filters)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile if save else QFileDialog.FileMode.ExistingFile)
+        if save:
+            dialog.setDefaultSuffix("json")
+        QTimer.singleShot(0, dialog.activateWindow)  # the keyboard goes to the dialog, not to a field behind it
+        accepted = dialog.exec() == QFileDialog.DialogCode.Accepted
+        files = dialog.selectedFiles()
+        return files[0] if accepted and files else ""
 
     def open_path(self, path: Path) -> bool:
         try:
             if path.suffix == ".safetensors":
-                checkpoint = load_checkpoint(path)
-                self.set_experiment(checkpoint.experiment, state_dict=checkpoint.state_dict)
+                info = peek_checkpoint(path)
+                self._load(info.experiment, f"Open {path.name}", checkpoint=path)
             else:
-                self.set_experiment(Experiment.load(path))
+                self._load(Experiment.load(path), f"Open {path.name}")
         except (SpecError, CheckpointError) as e:
             self.statusBar().showMessage(f"Could not open {path.name}: {e}", 15000)
-            self._show_banner(f"Could not open {path.name}: {e}")
+            self.banner.show_message("error", f"Could not open {path.name}: {e}")
             return False
         self.settings.setValue("last_dir", str(path.parent))
-        self.statusBar().showMessage(f"Opened {path}", 5000)
+        self.statusBar().showMessage(f"Opened {path}. Ctrl+Z goes back to what you had.", 8000)
         return True
 
     def save_file(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save experiment", self._last_dir(),
-                                              "Experiment (*.json);;Experiment with weights (*.safetensors)")
+        path = self._file_dialog("Save experiment", "Experiment (*.json);;Experiment with weights (*.safetensors)",
+                                 save=True)
         if path:
             self.save_path(Path(path))
 
@@ -306,48 +507,114 @@ class MainWindow(QMainWindow):
         except OSError as e:
             self.statusBar().showMessage(f"Could not save {path}: {e}", 15000)
             return False
-        self.statusBar().showMessage(f"Saved {path}", 5000)
+        self.statusBar().showMessage(f"Saved {path}", 8000)
         return True
+
+    def load_weights_file(self) -> None:
+        path = self._file_dialog("Load weights into this network", "Checkpoints (*.safetensors)", save=False)
+        if path:
+            self.load_weights_path(Path(path))
+
+    def load_weights_path(self, path: Path) -> None:
+        """The weights of a checkpoint into the network shown; the training process checks they fit."""
+        self.settings.setValue("last_dir", str(path.parent))
+        self.session.load_weights(path)
 
     def _last_dir(self) -> str:
         return str(self.settings.value("last_dir", str(Path.home())))
 
-    # -- session events --------------------------------------------------------------------------
-    def _on_trainer_ready(self, data: dict) -> None:
-        if data["kind"] == "points":
-            self.boundary.set_points(data["points_train"], data["y_train"], data["points_val"], data["y_val"],
-                                     data["task"], data["num_classes"])
+    # -- what training reports ---------------------------------------------------------------
+    def _on_records(self, records: list) -> None:
+        for view in self.views:
+            view.add(records)
+        for record in records:
+            kind = record["type"]
+            if kind == "counters" or kind == "ready":
+                self._on_counters(record["epoch"], record["step"])
+            elif kind == "message":
+                self._on_message(record)
+            elif kind == "end":
+                self._on_end(record)
+            elif kind == "hello":
+                self._on_hello(record)
 
-    def _on_snapshot(self, snap: dict) -> None:
-        if snap["kind"] == "points":
-            self.boundary.set_snapshot(snap)
-            self.network_panel.set_snapshot(snap)
-        else:
-            self.images.set_snapshot(snap)
+    def _on_hello(self, record: dict) -> None:
+        """The training process says which devices torch sees (the window's process has no torch)."""
+        self.training_panel.set_devices(record["devices"], record["auto"])
 
-    def _on_ended(self, record: dict) -> None:
-        if record["reason"] in ("diverged", "error"):
-            self._show_banner(f"Training stopped. {record['message']}")
-        self.statusBar().showMessage(record["message"], 15000)
+    def _on_message(self, record: dict) -> None:
+        if record["level"] == "info":
+            if not self.statusBar().currentMessage().startswith(("Opened", "Preset")):
+                self.statusBar().showMessage(record["text"], 8000)
+            return
+        self.banner.show_message("warning", record["text"])
+        self.statusBar().showMessage(record["text"], 15000)
 
-    def _show_banner(self, text: str) -> None:
-        self.banner.setText(text)
-        self.banner.show()
+    def _on_end(self, record: dict) -> None:
+        self._end = record
+        reason, message = record["reason"], record["message"]
+        if reason == "completed":
+            more = self.experiment.train.epochs
+            self.banner.show_message("info", f"Finished: {message}.", (
+                (f"Continue for {more} more epochs", lambda: self.continue_training(more)),
+                ("Start over", lambda: self._new_run(running=True))))
+        elif reason in ("diverged", "error"):
+            self.banner.show_message("error", f"Training stopped. {message}",
+                                     (("Start over", lambda: self._new_run(running=False)),))
+        self.statusBar().showMessage(message, 15000)
+        self._on_state(self.session.state)
+
+    def continue_training(self, epochs: int) -> None:
+        """Train a completed run ``epochs`` more: the planned epochs grow in the experiment too."""
+        if self.session.state != FINISHED or not self._end or self._end["reason"] != "completed":
+            return
+        total = self.experiment.train.epochs + epochs
+        try:
+            self.experiment = self.experiment.with_changes({"train.epochs": total})
+        except SpecError as e:
+            self.banner.show_message("error", f"Cannot continue: {e}")
+            return
+        self.training_panel.set_experiment(self.experiment)
+        self.banner.clear()
+        self._end = None
+        self.session.extend(epochs)
 
     def _on_state(self, state: str) -> None:
-        running = state == RUNNING
-        self.play_action.setText("Pause" if running else "Play")
+        finished = state == FINISHED
+        completed = finished and self._end is not None and self._end["reason"] == "completed"
+        text = {RUNNING: "Pause"}.get(state, "Play")
+        if finished:
+            text = "Continue" if completed else "Start over"
+        self.play_action.setText(text)
         self.step_action.setEnabled(state in (READY, PAUSED, RUNNING))
 
-    def _on_counters(self, epoch: int, step: int, rate: float) -> None:
-        self.counter_label.setText(f"epoch {epoch}  step {step}")
-        self.rate_label.setText(f"{rate:,.0f} steps/s")
+    def _on_counters(self, epoch: int, step: int) -> None:
+        self.counter_label.setText(f"epoch {epoch:,}  step {step:,}")
+        now = time.monotonic()
+        since, steps = self._rate_mark
+        if now - since >= 0.5 or step < steps:
+            rate = max(step - steps, 0) / (now - since) if since and step >= steps else 0.0
+            self._rate_mark = (now, step)
+            self.rate_label.setText(f"{rate:,.0f} steps/s")
+
+    def _on_speed(self, index: int) -> None:
+        self.session.set_interval(SPEEDS[index])
+        self.speed_label.setText(speed_text(SPEEDS[index]))
 
     def toggle_play(self) -> None:
-        if self.session.state == RUNNING:
+        state = self.session.state
+        if state == RUNNING:
             self.session.pause()
+        elif state == FINISHED:
+            if self._end is not None and self._end["reason"] == "completed":
+                self.continue_training(self.experiment.train.epochs)
+            else:
+                self._new_run(running=True)
         else:
             self.session.play()
+
+    def show_tab(self, name: str) -> None:
+        self.plot_tabs.setCurrentIndex(TABS[name])
 
     # -- settings ------------------------------------------------------------------------------
     def _last_experiment(self) -> Optional[Experiment]:
@@ -366,6 +633,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
             self.restoreState(state, LAYOUT_VERSION)
+        screen = self.screen().availableGeometry()
+        if self.width() > screen.width() or self.height() > screen.height():  # saved on a larger screen
+            self.resize(min(self.width(), screen.width()), min(self.height(), screen.height()))
 
     def closeEvent(self, event) -> None:
         """Stop the worker before the window goes; keep the experiment and the layout for next time."""
@@ -375,3 +645,18 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window_state", self.saveState(LAYOUT_VERSION))
         self.settings.sync()
         super().closeEvent(event)
+
+
+def _get(exp: Experiment, path: str):
+    node = exp
+    for part in path.split("."):
+        node = getattr(node, part)
+    return node
+
+
+def _describe(changes: dict) -> str:
+    """Undo's name for a change: the field it touched, or how many."""
+    if len(changes) == 1:
+        return next(iter(changes))
+    fields = sorted({path.split("[")[0] for path in changes})
+    return ", ".join(fields) if len(fields) <= 2 else f"{len(changes)} fields"

@@ -2,11 +2,12 @@
 
 Training in the window's process shared one GIL with the plots: every repaint stalled the trainer
 (measured at 0.6-0.8x of headless speed). Here the trainer has a GIL to itself, a crash of torch
-cannot take the window down, and the window stays responsive whatever the network costs.
+cannot take the window down, and the window's process never imports torch.
 
 No Qt here: this module runs in the child. Messages to the child are tuples ``(command, *args)``;
-messages from it are lists of items: record dicts (trainer records, plus ``{"type": "ready", ...}``
-once a trainer is built) and ``("snapshot", dict)``.
+messages from it are lists of records, each tagged with the run it belongs to where it is made
+(the trainer's records; ``ready``, ``counters``, ``snapshot``, ``spec`` and the messages this
+process adds); ``{"type": "hello", "run": None, ...}`` comes once, when the process is ready.
 """
 
 from __future__ import annotations
@@ -16,18 +17,20 @@ import threading
 import time
 import traceback
 from collections import deque
-from typing import Optional
+from typing import Any, Callable, Optional
 
 SEND_INTERVAL_S = 0.02  # batch records: one pipe message per ~20 ms of training
 
 
 def serve(conn) -> None:
     """The child's main loop: commands in, batches of records out, until "quit" or the pipe closes."""
-    from playground.core.devices import use_few_threads
+    from playground.core.devices import available_devices, resolve_device, use_few_threads
 
     use_few_threads()
     gc.set_threshold(50_000, 50, 100)  # a full GC pass held the GIL for 100+ ms
     worker = _Worker(conn)
+    worker.outbox.append({"type": "hello", "run": None, "devices": available_devices(),
+                          "auto": resolve_device("auto")[0].type})
     try:
         while True:
             try:
@@ -47,8 +50,8 @@ class _Worker:
         self.outbox: deque = deque()
         self.trainer = None
         self.thread: Optional[threading.Thread] = None
-        self.generation = 0  # which load the records belong to: the window drops older ones
-        self._counters = None
+        self.run: Any = None  # the run of the current trainer
+        self._counters: Optional[tuple] = None
         self._send_lock = threading.Lock()  # the command loop and the sender both flush
         self.alive = True
         self.sender = threading.Thread(target=self._send_loop, name="sender", daemon=True)
@@ -57,9 +60,7 @@ class _Worker:
     def handle(self, message: tuple) -> None:
         command, *args = message
         if command == "load":
-            self._flush()  # what the previous run said goes out under its own generation
-            self.generation = args[0]
-            self._load(*args[1:])
+            self._load(*args)
             return
         trainer = self.trainer
         if trainer is None:
@@ -68,34 +69,55 @@ class _Worker:
             self._snapshot(trainer)
         elif command == "save":
             self._when_idle(trainer, lambda: self._save(trainer, args[0]))
+        elif command == "load_weights":
+            self._when_idle(trainer, lambda: self._load_weights(trainer, args[0]))
+        elif command == "report_spec":
+            self._when_idle(trainer, lambda: self._say(trainer, {"type": "spec", "experiment": trainer.exp.to_json(),
+                                                                 "epoch": trainer.epoch, "step": trainer.step}))
         elif command == "set":
             path, value = args
             setter = {"optim.lr": trainer.set_lr, "optim.l1": trainer.set_l1,
                       "optim.weight_decay": trainer.set_weight_decay, "model.dropout": trainer.set_dropout}[path]
             setter(value)
+        elif command == "extend":
+            self._extend(trainer, args[0])
         else:  # pause, resume, request_step, set_step_interval, stop
             getattr(trainer, command)(*args)
 
-    def _load(self, experiment_json: str, state_dict: Optional[dict], run: bool, delay: float) -> None:
+    def _load(self, run, experiment_json: str, checkpoint: Optional[str], running: bool, interval: float) -> None:
+        """A new run. The old trainer is stopped and joined first: nothing of it is made after this."""
+        from playground.core.checkpoint import load_checkpoint
         from playground.core.spec import Experiment
         from playground.core.trainer import Trainer
 
         self._stop_trainer()
-        self.outbox.clear()
+        self.run = run
         try:
-            trainer = Trainer(Experiment.from_json(experiment_json), self.outbox.append, state_dict=state_dict)
+            state, start = None, (0, 0)
+            if checkpoint:
+                saved = load_checkpoint(checkpoint)
+                state, start = saved.state_dict, (saved.epoch, saved.step)
+            trainer = Trainer(Experiment.from_json(experiment_json), self.outbox.append, run=run,
+                              state_dict=state, start=start)
         except Exception as e:  # a bad checkpoint or device: said to the user, the process lives on
-            self.outbox.append(_error(e))
+            self.outbox.append(_error(e, run))
             return
-        if not run:
+        if not running:
             trainer.pause()
-        trainer.set_step_interval(delay)
+        trainer.set_step_interval(interval)
         self.trainer = trainer
         data = trainer.data
-        self.outbox.append({"type": "ready", "kind": data.info.kind, "task": data.info.task,
+        self.outbox.append({"type": "ready", "run": run, "kind": data.info.kind, "task": data.info.task,
                             "num_classes": data.info.num_classes, "points_train": data.points_train,
-                            "y_train": data.y_train, "points_val": data.points_val, "y_val": data.y_val})
+                            "y_train": data.y_train, "points_val": data.points_val, "y_val": data.y_val,
+                            "steps_per_epoch": trainer.steps_per_epoch, "epoch": trainer.epoch,
+                            "step": trainer.step, "device": trainer.device.type})
+        if trainer.blocks and trainer.step == 0:
+            self.outbox.append(trainer.probe_untrained())
         self._snapshot(trainer)
+        self._start_thread(trainer)
+
+    def _start_thread(self, trainer) -> None:
         self.thread = threading.Thread(target=self._run, args=(trainer,), name="training", daemon=True)
         self.thread.start()
 
@@ -103,29 +125,57 @@ class _Worker:
         try:
             trainer.run()
         except Exception as e:
-            self.outbox.append(_error(e))
+            self.outbox.append(_error(e, trainer.run_id))
+
+    def _extend(self, trainer, epochs: int) -> None:
+        """More epochs: a run under way just plans them; an ended one goes on in a new thread."""
+        if not trainer.finished:
+            trainer.call_soon(lambda: trainer.extend(epochs))
+            return
+        if self.thread is not None:
+            self.thread.join()  # the end record was its last act
+        if trainer.extend(epochs):
+            trainer.resume()
+            self._start_thread(trainer)
+        else:
+            self._say(trainer, {"type": "message", "level": "warning",
+                                "text": "This run cannot continue (it did not complete): start over instead."})
 
     def _snapshot(self, trainer) -> None:
         from playground.core.snapshot import snapshot
 
-        self._when_idle(trainer, lambda: self.outbox.append(("snapshot", snapshot(trainer))))
+        self._when_idle(trainer, lambda: self.outbox.append(snapshot(trainer)))
 
-    def _when_idle(self, trainer, fn) -> None:
+    def _when_idle(self, trainer, fn: Callable[[], None]) -> None:
         """Between two steps in the training thread, or at once when it has ended."""
         if self.thread is not None and self.thread.is_alive():
             trainer.call_soon(fn)
         else:
             fn()
 
+    def _say(self, trainer, record: dict) -> None:
+        self.outbox.append({**record, "run": trainer.run_id})
+
     def _save(self, trainer, path: str) -> None:
         from playground.core.checkpoint import save_checkpoint
 
         try:
             save_checkpoint(path, trainer.exp, trainer.net, trainer.epoch, trainer.step)
-            self.outbox.append({"type": "message", "level": "info",
-                                "text": f"Saved the experiment and its weights to {path}"})
+            self._say(trainer, {"type": "message", "level": "info", "text": f"Saved the experiment and its weights to {path}"})
         except OSError as e:
-            self.outbox.append({"type": "message", "level": "warning", "text": f"Could not save {path}: {e}"})
+            self._say(trainer, {"type": "message", "level": "warning", "text": f"Could not save {path}: {e}"})
+
+    def _load_weights(self, trainer, path: str) -> None:
+        from playground.core.checkpoint import apply_weights, load_checkpoint
+        from playground.core.checkpoint_file import CheckpointError
+
+        try:
+            apply_weights(trainer.net, load_checkpoint(path).state_dict, path)
+        except CheckpointError as e:
+            self._say(trainer, {"type": "message", "level": "warning", "text": f"Weights not loaded: {e}"})
+            return
+        self._say(trainer, {"type": "message", "level": "info", "text": f"Loaded the weights of {path} into this network"})
+        self._snapshot(trainer)
 
     def _stop_trainer(self) -> None:
         if self.trainer is not None:
@@ -141,21 +191,18 @@ class _Worker:
 
     def _flush(self) -> None:
         with self._send_lock:  # two writers at once would interleave their bytes in the pipe
-            self._flush_locked()
-
-    def _flush_locked(self) -> None:
-        batch = []
-        while self.outbox:
-            batch.append(self.outbox.popleft())
-        trainer = self.trainer
-        if trainer is not None and (trainer.epoch, trainer.step) != self._counters:
-            self._counters = (trainer.epoch, trainer.step)  # the toolbar's counters, when they move
-            batch.append({"type": "counters", "epoch": trainer.epoch, "step": trainer.step})
-        if batch:
-            try:
-                self.conn.send((self.generation, batch))
-            except (BrokenPipeError, OSError):
-                self.alive = False
+            batch = []
+            while self.outbox:
+                batch.append(self.outbox.popleft())
+            trainer = self.trainer
+            if trainer is not None and (trainer.run_id, trainer.epoch, trainer.step) != self._counters:
+                self._counters = (trainer.run_id, trainer.epoch, trainer.step)  # the toolbar's, when they move
+                batch.append({"type": "counters", "run": trainer.run_id, "epoch": trainer.epoch, "step": trainer.step})
+            if batch:
+                try:
+                    self.conn.send(batch)
+                except (BrokenPipeError, OSError):
+                    self.alive = False
 
     def close(self) -> None:
         self._stop_trainer()
@@ -164,5 +211,6 @@ class _Worker:
         self._flush()
 
 
-def _error(e: Exception) -> dict:
-    return {"type": "end", "reason": "error", "message": f"{type(e).__name__}: {e}", "detail": traceback.format_exc()}
+def _error(e: Exception, run) -> dict:
+    return {"type": "end", "reason": "error", "run": run, "message": f"{type(e).__name__}: {e}",
+            "detail": traceback.format_exc()}

@@ -76,6 +76,17 @@ class BoundaryView(QWidget):
         self._set_range(self.extent)
 
     # -- API -------------------------------------------------------------------------------
+    def add(self, records: list[dict]) -> None:
+        for r in records:
+            if r["type"] == "ready" and r["kind"] == "points":
+                self.set_points(r["points_train"], r["y_train"], r["points_val"], r["y_val"], r["task"],
+                                r["num_classes"])
+            elif r["type"] == "snapshot" and r["kind"] == "points":
+                self.set_snapshot(r)
+
+    def clear(self) -> None:
+        self.clear_field()
+
     def set_points(self, train_xy, train_y, val_xy, val_y, task: str, num_classes: int) -> None:
         """The data set (called when it changes, not every frame)."""
         self.task, self.num_classes = task, max(int(num_classes), 1)

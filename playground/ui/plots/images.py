@@ -168,6 +168,14 @@ class ImageView(QWidget):
         layout.addWidget(self.predictions, 1)
         layout.addWidget(self.confusion, 1)
 
+    def add(self, records: list[dict]) -> None:
+        for r in records:
+            if r["type"] == "snapshot" and r["kind"] == "image":
+                self.set_snapshot(r)
+
+    def clear(self) -> None:
+        pass
+
     def set_snapshot(self, snap: dict) -> None:
         self.predictions.set_snapshot(snap)
         self.confusion.set_snapshot(snap)

@@ -150,6 +150,9 @@ class MetricsPlots(QWidget):
         self.log_scale.toggled.connect(self._apply_log_scale)
 
     # -- API -------------------------------------------------------------------------------
+    def add(self, records: list[dict]) -> None:
+        self.add_epochs([r for r in records if r["type"] == "epoch"])
+
     def add_epochs(self, records: list[dict]) -> None:
         """Append a batch of epoch records and redraw once."""
         if not records:

@@ -122,6 +122,9 @@ class ProbePlots(QWidget):
         self.shared_x.toggled.connect(self._apply_x_ranges)
 
     # -- API -------------------------------------------------------------------------------
+    def add(self, records: list[dict]) -> None:
+        self.add_probes([r for r in records if r["type"] == "probe"])
+
     def add_probes(self, records: list[dict]) -> None:
         """Append the curves' points of every record; histograms and bars show the last one."""
         records = [r for r in records if r.get("type", "probe") == "probe"]
