@@ -8,6 +8,7 @@ those fields for it, and the exporter pastes the function into the script as it 
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from typing import TYPE_CHECKING, Callable
@@ -57,7 +58,12 @@ SCHEDULES.add("cosine", cosine_decay, "Cosine", "Half a cosine from lr0 down to 
 
 def schedule_params(name: str) -> tuple[str, ...]:
     """The ``schedule`` fields a schedule reads: its keyword arguments after ``t`` and ``total``."""
-    return tuple(inspect.signature(SCHEDULES[name]).parameters)[2:]
+    return _keyword_params(SCHEDULES[name])
+
+
+@functools.lru_cache(maxsize=None)
+def _keyword_params(decay: Decay) -> tuple[str, ...]:
+    return tuple(inspect.signature(decay).parameters)[2:]  # a curve asks for each epoch: read once
 
 
 def lr_factor(spec: "ScheduleSpec", epoch: int, epochs: int) -> float:

@@ -10,6 +10,7 @@ checked before anything is allocated (``data.n_samples: at most 100000, got 1000
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import re
@@ -263,7 +264,7 @@ def _dump(obj: Any) -> Any:
 def _build(cls: type, raw: Any, path: str):
     if not isinstance(raw, dict):
         raise SpecError(path, f"must be an object, got {_kind(raw)}")
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     known = {f.name: f for f in dataclasses.fields(cls)}
     for key in raw:
         if key not in known:
@@ -273,6 +274,12 @@ def _build(cls: type, raw: Any, path: str):
         if name in raw:
             values[name] = _convert(hints[name], raw[name], _join(path, name), f.metadata)
     return cls(**values)
+
+
+@functools.lru_cache(maxsize=None)
+def _type_hints(cls: type) -> dict:
+    """Resolved once per class: every edit in the window validates a whole experiment."""
+    return typing.get_type_hints(cls)
 
 
 def _join(path: str, key: str) -> str:

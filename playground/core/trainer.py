@@ -152,11 +152,16 @@ class Trainer:
 
     def call_soon(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` in the training thread before the next step, or at once there while paused:
-        the safe way for another thread to look at the model (e.g. a decision-boundary picture)."""
+        the safe way for another thread to look at the model (e.g. a decision-boundary picture).
+        After the run has ended nothing trains, so ``fn`` runs at once in the caller's thread (a new
+        LR set then is the one a continued run goes on with, and what the run reports)."""
         with self._cond:
-            self._changes.append(fn)
-            self._go = False
-            self._cond.notify_all()
+            if self._end is None:
+                self._changes.append(fn)
+                self._go = False
+                self._cond.notify_all()
+                return
+        fn()
 
     def set_lr(self, lr: float) -> None:
         self.call_soon(lambda: self._apply_lr(lr))

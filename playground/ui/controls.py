@@ -12,8 +12,8 @@ import math
 import re
 from typing import Callable, Optional
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPalette
+from PySide6.QtCore import QEvent, QKeyCombination, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QStyle, QStyleOptionComboBox,
                                QStylePainter, QToolButton, QVBoxLayout, QWidget)
 from superqt.utils import signals_blocked
@@ -118,6 +118,17 @@ class NumberField(QLineEdit):
 
     def revert(self) -> None:
         self.setText(self.text_for(self._value))
+
+    def event(self, event: QEvent) -> bool:
+        """Undo and Redo belong to the window's history while nothing is half-typed here (a committed
+        field has no typing of its own to undo): let the window's shortcuts have them."""
+        if (event.type() == QEvent.Type.ShortcutOverride and self.text() == self.text_for(self._value)
+                and (event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo)
+                     or event.keyCombination() == QKeyCombination(Qt.KeyboardModifier.ControlModifier
+                                                                  | Qt.KeyboardModifier.ShiftModifier, Qt.Key.Key_Z))):
+            event.ignore()
+            return False
+        return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
@@ -346,6 +357,7 @@ class ChoiceCombo(QComboBox):
         self.setMinimumContentsLength(4)
         self.view().setMinimumWidth(self.view().sizeHintForColumn(0) + 28)  # the popup shows whole labels
         self.currentIndexChanged.connect(self._refresh_tip)
+        self._refresh_tip()
 
     def set_choice(self, name: Optional[str], default: Optional[str] = None) -> None:
         """Show ``name`` (None: inherit ``default``) without emitting."""
@@ -355,6 +367,7 @@ class ChoiceCombo(QComboBox):
                 self.setItemText(0, f"default ({self.registry.entry(default).label})")
             self.setCurrentIndex(max(self.findData(name), 0))
         self._refresh_tip()
+        self.updateGeometry()  # the room it asks for follows the label shown
         self.update()
 
     def choice(self) -> Optional[str]:

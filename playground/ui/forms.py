@@ -90,7 +90,8 @@ class ErrorMarks:
     def __init__(self, fallback: QLabel):
         self.fallback = fallback
         self.targets: dict[str, tuple[QWidget, Optional[QLabel]]] = {}
-        self._marked: list[tuple[QWidget, str, Optional[QLabel]]] = []  # widget, its own tooltip, label
+        # widget, its own tooltip, the tooltip the mark wrote, the label that shows the message
+        self._marked: list[tuple[QWidget, str, str, Optional[QLabel]]] = []
 
     def add(self, path: str, widget: QWidget, label: Optional[QLabel] = None) -> None:
         self.targets[path] = (widget, label)
@@ -109,24 +110,26 @@ class ErrorMarks:
         found = self.target(path)
         widget, label = found if found is not None else (None, None)
         if widget is not None:
-            self._marked.append((widget, widget.toolTip(), label))
             ErrorOverlay(widget)
             widget.setProperty("error", True)
             own = widget.toolTip()
             body = own[4:-5] if own.startswith("<qt>") and own.endswith("</qt>") else html.escape(own)
-            widget.setToolTip(f"<qt><p style='color:{colors.ERROR}'><b>{html.escape(message)}</b></p>{body}</qt>")
+            written = f"<qt><p style='color:{colors.ERROR}'><b>{html.escape(message)}</b></p>{body}</qt>"
+            widget.setToolTip(written)
+            self._marked.append((widget, own, written, label))
         shown_beside = widget is not None and label is not None and widget.isVisibleTo(widget.window())
         target_label = label if shown_beside else self.fallback
         target_label.setText(text if shown_beside else (f"{path}: {message}" if path else message))
         target_label.show()
 
     def clear(self) -> None:
-        for widget, tip, label in self._marked:
+        for widget, tip, written, label in self._marked:
             for overlay in widget.findChildren(ErrorOverlay, "error_frame", Qt.FindChildOption.FindDirectChildrenOnly):
                 overlay.setParent(None)
                 overlay.deleteLater()
             widget.setProperty("error", False)
-            widget.setToolTip(tip)
+            if widget.toolTip() == written:  # not replaced since by the panel showing another experiment
+                widget.setToolTip(tip)
             if label is not None:
                 label.hide()
         self._marked = []
@@ -134,7 +137,7 @@ class ErrorMarks:
         self.fallback.hide()
 
     def marked(self) -> list[QWidget]:
-        return [widget for widget, _, _ in self._marked]
+        return [widget for widget, _, _, _ in self._marked]
 
 
 # -- the panel contract --------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from playground.core.presets import load_experiment, preset_names
 from playground.core.spec import Experiment
 from playground.ui.banner import Banner
 from playground.ui.data_panel import DataPanel
-from playground.ui.network_panel import NetworkPanel
+from playground.ui.network import NetworkPanel
 from playground.ui.plots import BoundaryView, ImageView, MetricsPlots, ProbePlots
 from playground.ui.session import FINISHED, LIVE_PATHS, PAUSED, READY, RUNNING, TrainingSession
 from playground.ui.training_panel import TrainingPanel
@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self.experiment = experiment or self._last_experiment() or load_experiment("default")
         self.undo_stack = QUndoStack(self)
         self._end: Optional[dict] = None  # the current run's end record
+        self._started_at = 0  # the epoch the current run started from (a checkpoint's)
         self._rate_mark = (0.0, 0)
         self._build()
         self._connect()
@@ -116,7 +117,10 @@ class MainWindow(QMainWindow):
         self.plot_tabs = QTabWidget()
         self.plot_tabs.setObjectName("plot_tabs")
         self.plot_tabs.addTab(self.metrics, "Loss and accuracy")
-        self.plot_tabs.addTab(self._scrolled(self.probes, "probe_scroll"), "Activations and gradients")
+        probe_scroll = self._scrolled(self.probes, "probe_scroll")
+        # always there: a scroll bar that came and went with the network's depth resized every plot
+        probe_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.plot_tabs.addTab(probe_scroll, "Activations and gradients")
         self.plot_tabs.setTabToolTip(0, "Training and validation loss and accuracy, and the learning rate")
         self.plot_tabs.setTabToolTip(1, "Per-layer activation histograms, gradient and update sizes: the lecture's "
                                         "diagnostics for initialization and learning rate")
@@ -529,7 +533,10 @@ class MainWindow(QMainWindow):
             view.add(records)
         for record in records:
             kind = record["type"]
-            if kind == "counters" or kind == "ready":
+            if kind == "ready":
+                self._started_at = record["epoch"]
+                self._on_counters(record["epoch"], record["step"])
+            elif kind == "counters":
                 self._on_counters(record["epoch"], record["step"])
             elif kind == "message":
                 self._on_message(record)
@@ -561,7 +568,8 @@ class MainWindow(QMainWindow):
         elif reason in ("diverged", "error"):
             self.banner.show_message("error", f"Training stopped. {message}",
                                      (("Start over", lambda: self._new_run(running=False)),))
-        self.statusBar().showMessage(message, 15000)
+        if record["epoch"] > self._started_at or reason != "completed":  # a checkpoint opened at its end: "Opened" stays
+            self.statusBar().showMessage(message, 15000)
         self._on_state(self.session.state)
 
     def continue_training(self, epochs: int) -> None:

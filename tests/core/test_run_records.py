@@ -130,3 +130,13 @@ def test_resolved_experiment_writes_every_optimizers_own_defaults():
             assert (tuple(value) if isinstance(value, list) else value) == default, (entry.name, name)
     rmsprop = Trainer(Experiment.from_dict({"optim": {"name": "rmsprop"}})).resolved_experiment()
     assert (rmsprop.optim.momentum, rmsprop.optim.eps) == (0.0, 1e-8)
+
+
+def test_a_change_after_the_end_is_what_a_continued_run_trains_with():
+    """The window sends a new LR to a run that has just ended: it must not be lost until Continue."""
+    trainer, records = _run({"optim": {"lr": 0.03}, "train": {"epochs": 2}})
+    trainer.set_lr(0.005)
+    assert trainer.exp.optim.lr == 0.005
+    trainer.extend(1)
+    trainer.run()
+    assert epochs_of(records)[-1]["lr"] == 0.005

@@ -1,8 +1,10 @@
-"""What the plot tests share: rendering a widget to a PNG to look at, and reading its pixels."""
+"""What the plot tests share: rendering a widget to a PNG to look at, reading its pixels and the
+labels its axes draw."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QImage, QPainter
 
 
 def save_png(qtbot, widget, name: str, size=(900, 600)) -> str:
@@ -25,3 +27,16 @@ def view_to_pixel(plot_widget, x: float, y: float, image) -> tuple[int, int, int
     pos = plot_widget.mapTo(plot_widget.window(), pos)
     c = image.pixelColor(pos.x(), pos.y())
     return c.red(), c.green(), c.blue()
+
+
+def axis_labels(axis) -> list[tuple[str, QRectF]]:
+    """The tick labels an axis draws at its present size and range, with their rectangles."""
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    if axis.style["tickFont"]:
+        painter.setFont(axis.style["tickFont"])
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [(text, rect) for rect, _, text in texts]

@@ -1,91 +1,84 @@
-"""Loss, accuracy and learning rate over a run, and the schedule preview.
+"""Loss, accuracy and learning rate over a run: a view fed the run's records.
 
-Every curve is created once and fed views of one doubling numpy buffer, so a 100k-epoch run costs
-one ``setData`` per curve per batch of records, and peak downsampling with clip-to-view keeps the
-drawing proportional to the plot's width, not to the run's length.
+The epoch records draw the train and validation curves; the "steps" records draw each batch's
+training loss as a thin, pale curve under them, the one that shows a run climbing to its divergence
+before a second epoch record ever comes. Every curve is created once and fed views of a bounded
+``style.History``, so a 100k-epoch run costs what a 4k-epoch one does.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from superqt.utils import QSignalThrottler
 
+from playground.ui import colors
 from playground.ui.plots import style
 
 FIELDS = ("epoch", "step", "train_loss", "val_loss", "train_acc", "val_acc", "lr")
 COLUMN = {name: i for i, name in enumerate(FIELDS)}
 X_AXES = {"epochs": "epoch", "steps": "step"}
 SECONDARY_HZ = 4  # accuracy and LR curves: slower than the loss, which is what people watch
+ACCURACY, LEARNING_RATE = "Accuracy", "Learning rate"
+BATCH_ALPHA = 90  # of 255: the batch losses are context, the epoch curves the message
 
 LOG_TIP = ("Log scale: equal distances are equal ratios, so a loss going from 1 to 0.1 to 0.01 "
            "shows as steady progress instead of a flat line near zero after the first epochs.")
-LOSS_TIP = ("Mean loss on the training and validation splits after each epoch (epoch 0 = untrained).\n"
+LOSS_TIP = ("Mean loss on the training and validation splits after each epoch (epoch 0 = untrained); "
+            "the thin pale line is the loss of each training batch.\n"
             "Both falling: still learning. Training falling while validation rises: overfitting, "
             "try regularization (dropout, weight decay) or more data.\n"
             "Flat from the start: learning rate too low or a bad initialization; jumping or "
             "exploding: learning rate too high.")
 ACC_TIP = ("Fraction of examples classified correctly. Validation accuracy is the honest number: "
            "the gap to training accuracy is how much the network memorizes.")
-LR_TIP = "The learning rate used in each epoch: flat for a constant rate, falling for a schedule."
+LR_TIP = ("The learning rate used in each epoch (log axis): flat for a constant rate, falling for "
+          "a schedule.")
 
 
-def nice_above(value: float) -> float:
-    """The smallest of 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is >= value
-    (> 0): steps of at most a third, so at least three quarters of the axis holds data."""
-    if not np.isfinite(value) or value <= 0:
-        return 1.0
-    power = 10.0 ** np.floor(np.log10(value))
-    for step in (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
-        if step * power >= value * (1 - 1e-12):
-            return step * power
-    return 10.0 * power
-
-
-class SteppedRange:
-    """An axis range that grows (or shrinks) in jumps instead of following every new point: a
-    changed range redraws the axis, its ticks and the grid, which costs five times the curves."""
-
-    def __init__(self) -> None:
-        self.top: Optional[float] = None
-
-    def fit(self, high: float) -> Optional[float]:
-        """The new top if it must change, else None."""
-        if not np.isfinite(high) or high <= 0:
-            return None
-        if self.top is None or high > self.top or high < self.top / 4:
-            self.top = nice_above(high * 1.05)
-            return self.top
+def lr_log_range(lrs: np.ndarray) -> Optional[tuple[float, float]]:
+    """log10 range of the positive rates, at least a decade wide: a constant rate is a flat line
+    in the middle, with a labelled value above and below it."""
+    positive = lrs[np.isfinite(lrs) & (lrs > 0)]
+    if not positive.size:
         return None
+    lo, hi = np.log10(positive.min()), np.log10(positive.max())
+    middle, half = (lo + hi) / 2, max((hi - lo) / 2 + 0.1, 0.5)
+    return float(middle - half), float(middle + half)
 
 
-def lr_range(plot: pg.PlotWidget, lrs: np.ndarray) -> None:
-    """Linear LR axes start at 0, so a constant rate is a flat line, not noise around its value."""
-    item = plot.getPlotItem()
-    if item.getAxis("left").logMode:
-        item.enableAutoRange(y=True)
-        return
-    finite = lrs[np.isfinite(lrs)]
-    top = float(finite.max()) if finite.size else 0.0
-    item.setYRange(0.0, top * 1.08 if top > 0 else 1.0, padding=0.1)
+def pale(color: str) -> QColor:
+    c = QColor(color)
+    c.setAlpha(BATCH_ALPHA)
+    return c
+
+
+def finite_max(*columns: np.ndarray) -> float:
+    values = np.concatenate(columns)
+    values = values[np.isfinite(values)]
+    return float(values.max()) if values.size else np.nan
 
 
 class MetricsPlots(QWidget):
-    """Train/validation loss, accuracy and the learning rate over epochs or steps, x axes linked."""
+    """Train/validation loss (with the batch losses), accuracy and the learning rate over epochs
+    or steps, on one x range."""
 
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__(parent)
-        self._buffer = style.GrowingColumns(len(FIELDS))
+        self._epochs = style.History(len(FIELDS))
+        self._batches = style.History(2)  # step, the loss of that step's batch
+        self._steps_per_epoch = 1
         self._has_acc = False
-        self._x_range, self._loss_range, self._lr_top = SteppedRange(), SteppedRange(), None
-        self._secondary_drawn = 0.0
-        self._secondary_timer = QTimer(self)
-        self._secondary_timer.setSingleShot(True)
-        self._secondary_timer.timeout.connect(self._redraw_secondary)
+        self._stale = False  # records arrived while the tab was hidden
+        self._x_range, self._loss_range, self._lr_span = style.SteppedRange(), style.SteppedRange(), None
+        self._secondary = QSignalThrottler(parent=self)  # at once, then at most SECONDARY_HZ
+        self._secondary.setTimeout(1000 // SECONDARY_HZ)
+        self._secondary.triggered.connect(self._redraw_secondary)
 
         self.x_axis = QComboBox()
         self.x_axis.addItems(list(X_AXES))
@@ -94,32 +87,34 @@ class MetricsPlots(QWidget):
         self.log_scale = QCheckBox("log loss axis")
         self.log_scale.setToolTip(LOG_TIP)
 
-        self.loss_plot = style.plot_widget("Loss", "epoch", "loss", LOSS_TIP)
-        self.acc_plot = style.plot_widget("Accuracy", "epoch", "accuracy", ACC_TIP)
-        self.lr_plot = style.plot_widget("Learning rate", "epoch", "lr", LR_TIP)
+        self.loss_plot = style.plot_widget(None, "epoch", None, LOSS_TIP)
+        self.acc_plot = style.plot_widget(None, None, None, ACC_TIP)
+        self.lr_plot = style.plot_widget(None, None, None, LR_TIP)
+        self._loss_title()
         self.acc_plot.setYRange(0.0, 1.0, padding=0.06)  # fixed: 50% looks like 50% at any moment
         # a short plot: three labels, never crowded
         self.acc_plot.getPlotItem().getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
-        self.lr_plot.getPlotItem().getAxis("left").setStyle(showValues=False)  # too short: the title says it
-        self.no_acc_label = QLabel("no accuracy for regression")
+        style.set_log_y(self.lr_plot.getPlotItem(), True)  # 4e-5 and 0.1 on one readable axis
+        self.no_acc_label = QLabel("no accuracy\nfor regression")
         self.no_acc_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.no_acc_label.setFont(style.font(style.FONT_PT))
-        self.no_acc_label.setStyleSheet(f"color: {style.TEXT}; background: white;")
+        self.no_acc_label.setFont(style.font(style.TICK_PT))
+        self.no_acc_label.setStyleSheet(f"color: {colors.TEXT}; background: white;")
 
         loss_item, acc_item, lr_item = (p.getPlotItem() for p in (self.loss_plot, self.acc_plot, self.lr_plot))
+        self.batch_curve = loss_item.plot(pen=style.pen(pale(colors.TRAIN), 1), connect="finite")
+        self.batch_curve.opts["autoDownsampleFactor"] = 1.5
+        self.batch_curve.setZValue(-1)  # under the epoch curves
         self._curves: dict[str, pg.PlotDataItem] = {}
-        for name, item, color in (("train_loss", loss_item, style.TRAIN),
-                                  ("val_loss", loss_item, style.VALIDATION),
-                                  ("train_acc", acc_item, style.TRAIN),
-                                  ("val_acc", acc_item, style.VALIDATION),
-                                  ("lr", lr_item, style.LEARNING_RATE)):
+        for name, item, color in (("train_loss", loss_item, colors.TRAIN),
+                                  ("val_loss", loss_item, colors.VALIDATION),
+                                  ("train_acc", acc_item, colors.TRAIN),
+                                  ("val_acc", acc_item, colors.VALIDATION),
+                                  ("lr", lr_item, colors.LEARNING_RATE)):
             self._curves[name] = style.live_curve(item, color)
         for item in (loss_item, acc_item, lr_item):
             style.fast_curves(item)
-        acc_item.setXLink(loss_item)
-        lr_item.setXLink(loss_item)
-        for item in (loss_item, acc_item, lr_item):
             item.disableAutoRange()  # SteppedRange sets them: see _fit_ranges
+        self._reset_titles()
 
         controls = QHBoxLayout()
         x_label = QLabel("x axis:")
@@ -128,21 +123,25 @@ class MetricsPlots(QWidget):
         controls.addSpacing(16)
         controls.addWidget(self.log_scale)
         controls.addStretch(1)
-        # the legend sits above the plots, where it can never hide a curve
-        self.legend_label = QLabel(style.line_legend_html(["train", "validation"], [style.TRAIN, style.VALIDATION]))
-        controls.addWidget(self.legend_label)
-        for w in (x_label, self.x_axis, self.log_scale, self.legend_label):
+        for w in (x_label, self.x_axis, self.log_scale):
             w.setFont(style.font(style.TICK_PT))
+        # the loss across the width; accuracy and LR side by side below it, each still readable
+        plots = QGridLayout()
+        plots.setSpacing(4)
+        plots.addWidget(self.loss_plot, 0, 0, 1, 2)
+        plots.addWidget(self.acc_plot, 1, 0)
+        plots.addWidget(self.no_acc_label, 1, 0)
+        plots.addWidget(self.lr_plot, 1, 1)
+        plots.setRowStretch(0, 3)
+        plots.setRowStretch(1, 2)
+        self.loss_plot.setMinimumHeight(140)
+        for plot in (self.acc_plot, self.lr_plot):
+            plot.setMinimumHeight(90)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(2)
         layout.addLayout(controls)
-        self.loss_plot.setMinimumHeight(170)
-        self.acc_plot.setMinimumHeight(130)
-        self.lr_plot.setMinimumHeight(100)
-        layout.addWidget(self.loss_plot, 3)
-        layout.addWidget(self.acc_plot, 2)
-        layout.addWidget(self.no_acc_label, 0)
-        layout.addWidget(self.lr_plot, 1)
+        layout.addLayout(plots, 1)
         self._show_accuracy(False)
         self.no_acc_label.hide()  # nothing known yet: show neither the plot nor the note
 
@@ -151,25 +150,47 @@ class MetricsPlots(QWidget):
 
     # -- API -------------------------------------------------------------------------------
     def add(self, records: list[dict]) -> None:
-        self.add_epochs([r for r in records if r["type"] == "epoch"])
-
-    def add_epochs(self, records: list[dict]) -> None:
-        """Append a batch of epoch records and redraw once."""
-        if not records:
+        """Take the run's epoch, steps and ready records; redraw once."""
+        epochs, steps = [], []
+        for r in records:
+            kind = r["type"]
+            if kind == "epoch":
+                epochs.append(r)
+            elif kind == "steps":
+                steps.append(r)
+            elif kind == "ready":
+                self._steps_per_epoch = max(int(r["steps_per_epoch"]), 1)
+        epochs = style.moving_on(epochs, "epoch", self._epochs.newest_x)
+        steps = style.moving_on(steps, "step", self._batches.newest_x)
+        if not epochs and not steps:
             return
-        block = style.column_block(records, FIELDS)
-        self._buffer.append(block)
-        if not self._has_acc:
-            self._show_accuracy(bool(np.isfinite(block[COLUMN["train_acc"]:COLUMN["val_acc"] + 1]).any()))
-        self._redraw()
+        if epochs:
+            block = style.column_block(epochs, FIELDS)
+            self._epochs.append(block)
+            if not self._has_acc:
+                self._show_accuracy(bool(np.isfinite(block[COLUMN["train_acc"]:COLUMN["val_acc"] + 1]).any()))
+        for r in steps:
+            losses = np.array(r["loss"], dtype=float)  # null: NaN, a gap
+            self._batches.append(np.vstack([r["step"] + 1 + np.arange(len(losses)), losses]))
+        if self._hidden():
+            self._stale = True
+        else:
+            self._redraw()
 
     def clear(self) -> None:
-        self._buffer.clear()
-        self._x_range, self._loss_range, self._lr_top = SteppedRange(), SteppedRange(), None
-        self._has_acc = False
+        """A new run: forget the old one's points, titles and ranges; keep every item."""
+        self._epochs.clear()
+        self._batches.clear()
+        self._steps_per_epoch = 1
+        self._x_range, self._loss_range, self._lr_span = style.SteppedRange(), style.SteppedRange(), None
+        self._set_x_range(1.0)
+        self.loss_plot.getPlotItem().setYRange(0.0, 1.0, padding=0.02)
         self._show_accuracy(False)
         self.no_acc_label.hide()
-        self._redraw()
+        if self._hidden():
+            self._stale = True
+        else:
+            self._redraw_all()  # now: titles and curves of the old run go at once
 
     def set_log_scale(self, on: bool) -> None:
         self.log_scale.setChecked(on)  # the checkbox applies it, so both stay in step
@@ -179,71 +200,109 @@ class MetricsPlots(QWidget):
         self.x_axis.setCurrentText(name)
 
     def point_count(self) -> int:
-        return self._buffer.count
+        return self._epochs.count
 
     def curve_data(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """What the named curve draws (copies), including a throttled update still to come."""
-        if self._secondary_timer.isActive():
-            self._redraw_secondary()
-        x, y = self._curves[name].getOriginalDataset()
+        """What the named curve ("batch_loss" or an epoch field) draws (copies), including a
+        throttled update still to come."""
+        if self._stale:
+            self._redraw_all()
+        self._secondary.flush()
+        curve = self.batch_curve if name == "batch_loss" else self._curves[name]
+        x, y = curve.getOriginalDataset()
         if x is None:
             return np.empty(0), np.empty(0)
         return np.array(x), np.array(y)
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._redraw_all()
+
     # -- internals -------------------------------------------------------------------------
+    def _hidden(self) -> bool:
+        """In a hidden tab of a shown window: keep the numbers, draw when shown."""
+        return self.window().isVisible() and not self.isVisible()
+
+    def _redraw_all(self) -> None:
+        self._redraw()
+        self._secondary.cancel()
+        self._redraw_secondary()
+
+    def _x(self) -> tuple[np.ndarray, np.ndarray]:
+        """x of the epoch points and of the batch points, in the chosen unit."""
+        steps = self._batches.column(0)
+        if X_AXES[self.x_axis.currentText()] == "step":
+            return self._epochs.column(COLUMN["step"]), steps
+        return self._epochs.column(COLUMN["epoch"]), steps / self._steps_per_epoch
+
     def _redraw(self) -> None:
         """The loss at every call; accuracy and LR at most SECONDARY_HZ times a second (each
         repaint of a plot holds the GIL that the training thread needs), the rest a moment later."""
-        x = self._buffer.column(COLUMN[X_AXES[self.x_axis.currentText()]])
+        self._stale = False
+        x, batch_x = self._x()
         for name in ("train_loss", "val_loss"):
-            style.draw(self._curves[name], x, self._buffer.column(COLUMN[name]))
-        self._fit_ranges(x)
-        now = time.monotonic()
-        if now - self._secondary_drawn >= 1.0 / SECONDARY_HZ:
-            self._redraw_secondary()
-        elif not self._secondary_timer.isActive():
-            self._secondary_timer.start(int(1000 / SECONDARY_HZ))
+            style.draw(self._curves[name], x, self._epochs.column(COLUMN[name]))
+        self.batch_curve.opts["antialias"] = len(batch_x) <= style.SMOOTH_POINTS
+        self.batch_curve.setData(batch_x, self._batches.column(1))
+        self._fit_ranges(x, batch_x)
+        self._secondary.throttle()
 
     def _redraw_secondary(self) -> None:
-        self._secondary_timer.stop()
-        self._secondary_drawn = time.monotonic()
-        x = self._buffer.column(COLUMN[X_AXES[self.x_axis.currentText()]])
+        x, _ = self._x()
         for name in ("train_acc", "val_acc", "lr"):
-            style.draw(self._curves[name], x, self._buffer.column(COLUMN[name]))
+            style.draw(self._curves[name], x, self._epochs.column(COLUMN[name]))
         # the short plots say their latest value in the title, readable from the back of a room
-        self._title(self.acc_plot, "Accuracy", "val_acc", lambda v: f"{v:.1%}")
-        self._title(self.lr_plot, "Learning rate", "lr", style.format_number)
+        self._title(self.acc_plot, ACCURACY, "val_acc", lambda v: f"{v:.1%}")
+        self._title(self.lr_plot, LEARNING_RATE, "lr", style.format_number)
 
     def _title(self, plot: pg.PlotWidget, name: str, column: str, fmt) -> None:
-        values = self._buffer.column(COLUMN[column])
+        values = self._epochs.column(COLUMN[column])
         latest = values[-1] if len(values) else np.nan
-        text = f"{name}: {fmt(float(latest))}" if np.isfinite(latest) else name
-        if text != getattr(plot, "_shown_title", None):
-            plot._shown_title = text
-            plot.getPlotItem().setTitle(text, size=f"{style.FONT_PT + 1}pt", color=style.TEXT, bold=True)
+        self._set_title(plot, f"{name}: {fmt(float(latest))}" if np.isfinite(latest) else name)
 
-    def _fit_ranges(self, x: np.ndarray) -> None:
-        if not len(x):
-            return
-        top = self._x_range.fit(float(x[-1]))
+    @staticmethod
+    def _set_title(plot: pg.PlotWidget, text: str) -> None:
+        item = plot.getPlotItem()
+        if text != item.titleLabel.text:  # a new text re-lays out the plot: only when it changes
+            style.set_title(item, text)
+
+    def _reset_titles(self) -> None:
+        self._set_title(self.acc_plot, ACCURACY)
+        self._set_title(self.lr_plot, LEARNING_RATE)
+
+    def _loss_title(self) -> None:
+        """The legend in the title line: it never covers a curve and costs no height."""
+        legend = style.line_legend_html(["train", "validation"], [colors.TRAIN, colors.VALIDATION])
+        batch = f'<span style="color:{colors.TRAIN}">&#9472;&#9472;</span>&nbsp;batches'
+        self.loss_plot.getPlotItem().setTitle(
+            f'Loss&nbsp;&nbsp;&nbsp;<span style="font-weight:normal; font-size:{style.TICK_PT}pt">'
+            f"{legend}&nbsp;&nbsp;&nbsp; {batch}</span>",
+            size=f"{style.FONT_PT + 1}pt", color=colors.TEXT, bold=True)
+
+    def _fit_ranges(self, x: np.ndarray, batch_x: np.ndarray) -> None:
+        right = finite_max(x[-1:], batch_x[-1:])
+        top = self._x_range.fit(right)
         if top is not None:
-            self.loss_plot.getPlotItem().setXRange(0.0, top, padding=0.02)
+            self._set_x_range(top)
         loss_item = self.loss_plot.getPlotItem()
         if loss_item.getAxis("left").logMode:
             loss_item.enableAutoRange(y=True)
         else:
-            losses = np.concatenate([self._buffer.column(COLUMN["train_loss"]), self._buffer.column(COLUMN["val_loss"])])
-            finite = losses[np.isfinite(losses)]
-            top = self._loss_range.fit(float(finite.max())) if finite.size else None
+            high = finite_max(*(self._epochs.column(COLUMN[n]) for n in ("train_loss", "val_loss")),
+                              self._batches.column(1))
+            top = self._loss_range.fit(high)
             if top is not None:
                 loss_item.setYRange(0.0, top, padding=0.02)
-        lrs = self._buffer.column(COLUMN["lr"])
-        finite = lrs[np.isfinite(lrs)]
-        lr_top = float(finite.max()) if finite.size else None
-        if lr_top != self._lr_top:
-            self._lr_top = lr_top
-            lr_range(self.lr_plot, lrs)
+        span = lr_log_range(self._epochs.column(COLUMN["lr"]))
+        if span is not None and span != self._lr_span:
+            self._lr_span = span
+            self.lr_plot.getPlotItem().setYRange(*span, padding=0)
 
+    def _set_x_range(self, top: float) -> None:
+        """The same x range on all three: side by side, linked views would align by pixels."""
+        for plot in (self.loss_plot, self.acc_plot, self.lr_plot):
+            plot.getPlotItem().setXRange(0.0, top, padding=0.02)
 
     def _show_accuracy(self, has_acc: bool) -> None:
         self._has_acc = has_acc
@@ -252,55 +311,11 @@ class MetricsPlots(QWidget):
 
     def _apply_log_scale(self, on: bool) -> None:
         style.set_log_y(self.loss_plot.getPlotItem(), on)
-        self._loss_range = SteppedRange()
+        self._loss_range = style.SteppedRange()
         self._redraw()
 
     def _x_axis_changed(self, text: str) -> None:
-        label = X_AXES[text]
-        for plot in (self.loss_plot, self.acc_plot, self.lr_plot):
-            plot.getPlotItem().setLabel("bottom", label, **{"font-size": f"{style.FONT_PT}pt", "color": style.TEXT})
-        self._x_range = SteppedRange()
-        self._redraw()
-
-
-class LRPreview(QWidget):
-    """The learning rate of every epoch of a planned run: see a schedule before training with it."""
-
-    def __init__(self, parent: Optional[QWidget] = None):
-        super().__init__(parent)
-        self.plot = style.plot_widget(None, "epoch", "learning rate",
-                                      "The learning rate each epoch will use under this schedule.")
-        self.plot.setMinimumSize(160, 110)
-        self.curve = self.plot.getPlotItem().plot(pen=style.pen(style.LEARNING_RATE), antialias=True)
-        self.log_scale = QCheckBox("log")
-        self.log_scale.setToolTip("Log scale: an exponential decay becomes a straight line.")
-        self.log_scale.toggled.connect(self._apply_log_scale)
-        self.log_scale.setFont(style.font(style.TICK_PT))
-        title = QLabel("Learning rate per epoch")
-        title.setFont(style.font(style.TICK_PT, bold=True))
-        top = QHBoxLayout()
-        top.addWidget(title)
-        top.addStretch(1)
-        top.addWidget(self.log_scale)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(top)
-        layout.addWidget(self.plot, 1)
-
-    def set_curve(self, lrs: list[float]) -> None:
-        y = np.asarray(lrs, dtype=float)
-        self.curve.setData(np.arange(1, len(y) + 1, dtype=float), y)
-        lr_range(self.plot, y)
-
-    def set_log_scale(self, on: bool) -> None:
-        self.log_scale.setChecked(on)
-
-    def _apply_log_scale(self, on: bool) -> None:
-        style.set_log_y(self.plot.getPlotItem(), on)
-        x, y = self.curve_data()
-        lr_range(self.plot, y)
-
-    def curve_data(self) -> tuple[np.ndarray, np.ndarray]:
-        x, y = self.curve.getOriginalDataset()
-        return (np.empty(0), np.empty(0)) if x is None else (np.array(x), np.array(y))
+        self.loss_plot.getPlotItem().setLabel("bottom", X_AXES[text],
+                                              **{"font-size": f"{style.FONT_PT}pt", "color": colors.TEXT})
+        self._x_range = style.SteppedRange()
+        self._redraw_all()  # the user's click: all three at once

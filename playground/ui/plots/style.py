@@ -1,41 +1,29 @@
 """The look and the bookkeeping every live plot shares.
 
 A light theme that survives a projector (white background, dark text, thick lines, 11-13 pt
-fonts), set per widget so nothing global in pyqtgraph changes for other parts of the app; one
-colour per layer, ordered by depth; and the doubling numpy buffer behind every live curve.
+fonts), set per widget so nothing global in pyqtgraph changes for other parts of the app; axes whose
+labels never run together; one colour per layer, ordered by depth; and the bounded numpy history
+behind every live curve.
 """
 
 from __future__ import annotations
 
+from math import ceil, floor, log10
 from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetricsF
+
+from playground.ui.colors import TEXT
 
 BACKGROUND = "w"
-TEXT = "#1a1a1a"
 GRID_ALPHA = 0.25
 FONT_PT = 12  # titles and axis labels
 TICK_PT = 11
 SMALL_PT = 10  # the crowded places: one small histogram per layer
 LINE_WIDTH = 3
-
-# Okabe-Ito colours: distinct for colour-blind viewers and on washed-out projectors
-TRAIN = "#0072B2"
-VALIDATION = "#D55E00"
-LEARNING_RATE = "#009E73"
-REFERENCE = "#555555"
-RIGHT = "#1a7f37"
-WRONG = "#cf222e"
-
-# TensorFlow Playground's class colours: orange for class 0 / negative, blue for class 1 / positive
-ORANGE = (245, 147, 34)
-NEUTRAL = (232, 234, 235)
-BLUE = (8, 119, 189)
-CATEGORICAL = ["#F59322", "#0877BD", "#2CA02C", "#D62728", "#9467BD",
-               "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF"]
 
 
 def font(points: int, bold: bool = False) -> QFont:
@@ -72,36 +60,137 @@ def style_plot(item: pg.PlotItem, title: Optional[str] = None, x: Optional[str] 
     return item
 
 
-class LogAxis(pg.AxisItem):
-    """A y axis whose log mode labels plain numbers (0.002, 1e-05) and keeps labels when the data
-    span less than a decade, where pyqtgraph's default leaves a log axis without any."""
+def set_title(item: pg.PlotItem, text: str) -> None:
+    """The title of a small plot: a point smaller than a big plot's, so it fits a third of a tab."""
+    item.setTitle(text, size=f"{FONT_PT}pt", color=TEXT, bold=True)
+
+
+# -- axes ---------------------------------------------------------------------------------------
+UNITS = ((1e9, "G"), (1e6, "M"), (1e3, "k"))
+
+
+def compact_number(value: float, step: float, unit: float = 1.0, suffix: str = "") -> str:
+    """``value`` in ``unit`` with just the decimals that a tick ``step`` needs: 1.5k, 300k, 0.25."""
+    decimals = max(0, ceil(log10(unit / step) - 1e-9)) if step > 0 else 0
+    if abs(value) < step * 1e-6:  # 0, or 0 give or take the float error of a tick's position
+        return "0"
+    return f"{value / unit:.{decimals}f}{suffix}"
+
+
+def nice_step(least: float) -> float:
+    """The smallest 1, 2 or 5 times a power of ten that is >= ``least`` (> 0)."""
+    power = 10.0 ** floor(log10(least))
+    for factor in (1.0, 2.0, 5.0, 10.0):
+        if factor * power >= least * (1 - 1e-9):
+            return factor * power
+    return 10.0 * power
+
+
+class CompactAxis(pg.AxisItem):
+    """An axis whose labelled ticks are as many as their labels' widths allow, never more, and
+    whose large numbers are short (1.5k, 300k, 1.2M): pyqtgraph spaces ticks by the axis length
+    alone, so ``1000`` and ``1500`` ran together on a narrow plot. Unlabelled minor ticks only draw
+    grid lines. The number of ticks is bounded by the pixels, whatever the range."""
+
+    GAP_EM = 1.2  # space between two labels, in font heights
+
+    def __init__(self, orientation: str, **kwargs):
+        super().__init__(orientation, **kwargs)
+        self.setStyle(maxTextLevel=0)  # minor ticks: grid lines, no labels
+
+    def boundingRect(self):
+        """Room for an end tick's label to reach past the axis' ends, where the plot has room
+        (over the y axis, under the title): pyqtgraph drops such labels on axes with a grid, and
+        so dropped the 0 under the first point. Not past the plot's right edge: it would be cut."""
+        rect = super().boundingRect()
+        reach = self._metrics().height()
+        if self.orientation in ("left", "right"):
+            return rect.adjusted(0, -reach, 0, reach)
+        return rect.adjusted(-reach, 0, 0, 0)
+
+    def _metrics(self) -> QFontMetricsF:
+        return QFontMetricsF(self.style["tickFont"] or self.font())
+
+    def _room(self, labels: list[str]) -> float:
+        """Pixels along the axis that one label needs, with the gap to the next."""
+        metrics = self._metrics()
+        if self.orientation in ("left", "right"):
+            return metrics.height() * (1 + self.GAP_EM / 2)
+        return max(metrics.horizontalAdvance(s) for s in labels) + metrics.height() * self.GAP_EM
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float):
+        span = abs(maxVal - minVal)
+        if not (np.isfinite(span) and span > 0 and size > 0):
+            return []
+        lo, hi = sorted((minVal, maxVal))
+        step = nice_step(span * self._room(["0"]) / size)
+        for _ in range(8):  # wider labels at a finer step: widen until they fit (two or three rounds)
+            ends = [floor(lo / step) * step, ceil(hi / step) * step]
+            room = self._room(self.tickStrings(ends, 1.0, step))
+            if step / span * size >= room:
+                break
+            step = nice_step(step * 1.01)
+        levels = [(step, 0.0)]
+        minor = step / (4 if round(step / 10 ** floor(log10(step))) == 2 else 5)
+        if self.style["maxTickLevel"] >= 1 and minor / span * size >= 8:
+            levels.append((minor, 0.0))
+        return levels
+
+    def tickStrings(self, values, scale, spacing):
+        if self.logMode:
+            return self.logTickStrings(values, scale, spacing)
+        step = spacing * scale
+        largest = max((abs(v * scale) for v in values), default=0.0)
+        unit, suffix = next(((u, s) for u, s in UNITS if largest >= u and step >= u / 10), (1.0, ""))
+        if largest >= 1e12 or (unit == 1.0 and step < 1e-3):
+            return [format_number(v * scale) if v else "0" for v in values]
+        return [compact_number(v * scale, step, unit, suffix) for v in values]
+
+
+class LogAxis(CompactAxis):
+    """A y axis whose log mode labels plain numbers (0.002, 1e-05), as many as the pixels hold: every
+    decade's 1, 2, 3 and 5 on a tall axis or a span under a decade, every decade or every few
+    decades on a short one. Its work is bounded by the pixels, not by the number of decades (a
+    huge range once kept pyqtgraph's own log ticks busy for minutes)."""
+
+    MARKS = ((1, 2, 3, 5), (1, 2, 5), (1,))  # finest first
+
+    def tickValues(self, minVal, maxVal, size):
+        """In log mode only ours: pyqtgraph would first make linear ticks, then throw them away."""
+        if self.logMode:
+            return self.logTickValues(minVal * self.scale, maxVal * self.scale, size, [])
+        return super().tickValues(minVal, maxVal, size)
 
     def logTickValues(self, minVal, maxVal, size, stdTicks):
         lo, hi = sorted((minVal, maxVal))
-        if hi - lo > 3:
-            self._labelled = None
-            return super().logTickValues(minVal, maxVal, size, stdTicks)
-        if hi - lo > 2:
-            marks = (1,)
-        elif hi - lo > 1:
-            marks = (1, 2, 5)
-        elif hi - lo > 0.4:
-            marks = (1, 2, 3, 5)
-        else:
-            marks = tuple(range(1, 10))
-        labelled, minor = [], []
-        for decade in range(int(np.floor(lo)), int(np.ceil(hi)) + 1):
-            for m in range(1, 10):
-                v = decade + np.log10(m)
-                if lo <= v <= hi:
-                    (labelled if m in marks else minor).append(v)
-        self._labelled = set(np.round(labelled, 9))
-        return [(1.0, labelled), (None, minor)]
+        if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo and size > 0):
+            return []
+        per_decade = size / (hi - lo)
+        room = self._room(["0.0005"])
+        inner = room / 3 / per_decade  # no label cut in half at an end of a short axis
+        labelled = []
+        for marks in self.MARKS:
+            if per_decade * min(np.diff(np.log10([*marks, 10]))) >= room:
+                labelled = self._marks(lo + inner, hi - inner, marks, 1)
+                if labelled:
+                    break
+        if not labelled:  # not even one label a decade fits: one every few decades
+            labelled = self._marks(lo + inner, hi - inner, (1,), max(1, int(nice_step(room / per_decade))))
+        if not labelled:  # a span between two marks: the 1..9 x 10^k nearest its middle
+            middle = (lo + hi) / 2
+            labelled = sorted(self._marks(lo, hi, range(1, 10), 1), key=lambda v: abs(v - middle))[:1]
+        minor = self._marks(lo, hi, range(1, 10) if per_decade >= 60 else (1,), 1) if per_decade >= 8 else []
+        return [(1.0, labelled), (None, [v for v in minor if v not in labelled])]
+
+    @staticmethod
+    def _marks(lo: float, hi: float, marks, every: int) -> list[float]:
+        """log10 of marks x 10^k within [lo, hi], for every ``every``-th decade k."""
+        first = floor(lo / every) * every
+        return [float(k + log10(m)) for k in range(first, ceil(hi) + 1, every) for m in marks
+                if lo <= k + log10(m) <= hi]
 
     def logTickStrings(self, values, scale, spacing):
-        labelled = getattr(self, "_labelled", None)  # None: pyqtgraph's own ticks, label them all
-        return [format_number(10 ** v * scale) if labelled is None or round(v, 9) in labelled else ""
-                for v in values]
+        return [format_number(10.0 ** min(v, 308.0) * scale) for v in values]
 
 
 def format_number(x: float) -> str:
@@ -118,14 +207,20 @@ def format_number(x: float) -> str:
 
 def plot_widget(title: Optional[str] = None, x: Optional[str] = None, y: Optional[str] = None,
                 tooltip: str = "") -> pg.PlotWidget:
-    widget = pg.PlotWidget(background=BACKGROUND, axisItems={"left": LogAxis("left")})
-    style_plot(widget.getPlotItem(), title, x, y)
-    widget.setMinimumSize(160, 120)
+    widget = pg.PlotWidget(background=BACKGROUND,
+                           axisItems={"left": LogAxis("left"), "bottom": CompactAxis("bottom")})
+    item = widget.getPlotItem()
+    style_plot(item, title, x, y)
+    # the title spans the y axis' column too: a third of a narrow tab still holds "Gradient σ"
+    item.layout.removeItem(item.titleLabel)
+    item.layout.addItem(item.titleLabel, 0, 0, 1, 3)
+    widget.setMinimumSize(120, 80)
     if tooltip:
         widget.setToolTip(tooltip)
     return widget
 
 
+# -- curves -------------------------------------------------------------------------------------
 def fast_curves(item: pg.PlotItem) -> None:
     """Long runs stay cheap: draw only the visible range, reduced to min/max per pixel column."""
     item.setDownsampling(auto=True, mode="peak")
@@ -145,11 +240,12 @@ def live_curve(item: pg.PlotItem, color, width: float = LINE_WIDTH) -> pg.PlotDa
     return curve
 
 
-def draw(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
+def draw(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray, dots: bool = True) -> None:
     """``setData`` with the look adapted to the length: dots while there are few points (one point
-    draws no line), antialiasing while it is cheap. Without antialiasing pyqtgraph draws a thick
-    line as separate segments, 10 ms instead of ~700 for 100k noisy points on 1000 pixels."""
-    few = len(y) <= FEW_POINTS
+    draws no line; ``dots=False`` where many curves share a plot and each dot costs), antialiasing
+    while it is cheap. Without antialiasing pyqtgraph draws a thick line as separate segments,
+    10 ms instead of ~700 for 100k noisy points on 1000 pixels."""
+    few = dots and len(y) <= FEW_POINTS
     if few:  # pyqtgraph's dots warn on all-NaN data: none on a curve with nothing drawable
         drawable = np.isfinite(y) & (y > 0) if curve.opts["logMode"][1] else np.isfinite(y)
         few = bool(drawable.any())
@@ -192,49 +288,120 @@ def line_legend_html(names: list[str], colors: list[str]) -> str:
     return "&nbsp;&nbsp;&nbsp; ".join(parts)
 
 
-class GrowingColumns:
-    """Float columns that grow by doubling: amortized O(1) appends, bounded to 2x the data, and each
-    column a contiguous view that ``setData`` can take without a copy."""
+def nice_above(value: float) -> float:
+    """The smallest of 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is >= value
+    (> 0): steps of at most a third, so at least three quarters of the axis holds data."""
+    if not np.isfinite(value) or value <= 0:
+        return 1.0
+    power = 10.0 ** np.floor(np.log10(value))
+    for step in (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
+        if step * power >= value * (1 - 1e-12):
+            return step * power
+    return 10.0 * power
 
-    MIN_CAPACITY = 256
 
-    def __init__(self, columns: int):
-        self._data = np.empty((columns, self.MIN_CAPACITY))
-        self.count = 0
+class SteppedRange:
+    """An axis range that grows (or shrinks) in jumps instead of following every new point: a
+    changed range redraws the axis, its ticks and the grid, which costs five times the curves."""
 
-    @property
-    def capacity(self) -> int:
-        return self._data.shape[1]
+    def __init__(self) -> None:
+        self.top: Optional[float] = None
+
+    def fit(self, high: float) -> Optional[float]:
+        """The new top if it must change, else None."""
+        if not np.isfinite(high) or high <= 0:
+            return None
+        if self.top is None or high > self.top or high < self.top / 4:
+            self.top = nice_above(high * 1.05)
+            return self.top
+        return None
+
+
+# -- history ------------------------------------------------------------------------------------
+def moving_on(records: list[dict], key: str, newest: float) -> list[dict]:
+    """The records whose ``key`` is not behind ``newest`` nor behind an earlier one of the list:
+    a curve's x never goes back (an equal x replaces the point, see ``History.append``)."""
+    kept = []
+    for record in records:
+        if record[key] >= newest:
+            kept.append(record)
+            newest = record[key]
+    return kept
+
+
+class History:
+    """Float columns, x in row 0, that hold at most ``limit`` points of a run of any length: when
+    full, every other point goes and from then on only every 2nd (then 4th, ...) new point is
+    kept, so the run stays evenly covered while memory and drawing stay bounded. The newest point
+    is always the last column, kept or not. Each column is a view that ``setData`` takes as is."""
+
+    LIMIT = 4096
+
+    def __init__(self, columns: int, limit: int = LIMIT):
+        self._data = np.empty((columns, limit + 1))  # + 1: the newest point when it is not kept
+        self.limit = limit
+        self.clear()
+
+    def clear(self) -> None:
+        self._kept = 0  # evenly spaced points: every stride-th of those appended
+        self._stride = 1
+        self._appended = 0
+        self._newest_apart = False  # the newest point follows the kept ones without being one
 
     @property
     def columns(self) -> int:
         return self._data.shape[0]
 
     @property
-    def nbytes(self) -> int:
-        return self._data.nbytes
+    def count(self) -> int:
+        return self._kept + self._newest_apart
 
-    def append(self, block: np.ndarray) -> None:
-        """``block`` is (columns, k)."""
-        k = block.shape[1]
-        needed = self.count + k
-        if needed > self.capacity:
-            capacity = self.capacity
-            while capacity < needed:
-                capacity *= 2
-            grown = np.empty((self.columns, capacity))
-            grown[:, :self.count] = self._data[:, :self.count]
-            self._data = grown
-        self._data[:, self.count:needed] = block
-        self.count = needed
+    @property
+    def stride(self) -> int:
+        return self._stride
+
+    @property
+    def newest_x(self) -> float:
+        return float(self._data[0, self.count - 1]) if self.count else -np.inf
 
     def column(self, i: int) -> np.ndarray:
         return self._data[i, :self.count]
 
-    def clear(self) -> None:
-        """Back to the small initial buffer, so a cleared 100k-epoch run gives its memory back."""
-        self._data = np.empty((self.columns, self.MIN_CAPACITY))
-        self.count = 0
+    def append(self, block: np.ndarray) -> None:
+        """``block`` is (columns, k), x not decreasing and not below ``newest_x``. A point at the x
+        of the one before it replaces that one (the untrained probe at step 0, then the real one)."""
+        x = block[0]
+        block = block[:, np.append(x[1:] != x[:-1], True)] if len(x) else block
+        if block.shape[1] and self.count and block[0, 0] == self.newest_x:
+            self._data[:, self.count - 1] = block[:, 0]
+            block = block[:, 1:]
+        k = block.shape[1]
+        if k == 0:
+            return
+        index = self._appended + np.arange(k)
+        self._appended += k
+        chosen = np.flatnonzero(index % self._stride == 0)
+        while len(chosen) > self.limit - self._kept:
+            room = self.limit - self._kept
+            self._keep(block[:, chosen[:room]])
+            self._thin()
+            chosen = chosen[room:]
+            chosen = chosen[index[chosen] % self._stride == 0]
+        self._keep(block[:, chosen])
+        self._newest_apart = bool(index[-1] % self._stride)
+        if self._newest_apart:
+            self._data[:, self._kept] = block[:, -1]
+
+    def _keep(self, points: np.ndarray) -> None:
+        self._data[:, self._kept:self._kept + points.shape[1]] = points
+        self._kept += points.shape[1]
+
+    def _thin(self) -> None:
+        """Keep every other kept point: those whose index is a multiple of the doubled stride."""
+        half = (self._kept + 1) // 2
+        self._data[:, :half] = self._data[:, :self._kept:2]
+        self._kept = half
+        self._stride *= 2
 
 
 def column_block(records: list[dict], fields: tuple[str, ...]) -> np.ndarray:

@@ -1,0 +1,123 @@
+"""The columns side by side, with the connections between their units painted underneath."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QSpacerItem, QWidget
+
+from playground.ui.network.coloring import weight_pen
+from playground.ui.network.drawing import NodeBand
+
+COLUMN_GAP = 8  # the least room between two columns; wider panels spread them out
+LAYER_BACKGROUND = QColor("#f5f6f8")
+GRID_LINE = QColor("#c4c8ce")  # connections before any weights are known; the add column's outline
+
+
+class NetworkCanvas(QWidget):
+    """Holds the columns and paints what lies between them: the layer columns' backgrounds, the
+    dashed place where a new layer appears, and a line per weight (blue positive, orange negative,
+    wider = larger |w|). A line's pen is chosen once per snapshot; painting only maps positions."""
+
+    def __init__(self):
+        super().__init__()
+        self.setObjectName("network_canvas")
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor("white"))
+        self.setPalette(palette)
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(4, 2, 4, 2)
+        self.row.setSpacing(0)
+        self.columns: list[QWidget] = []
+        self.shaded: list[QWidget] = []  # the layers' columns, on a light background
+        self.dashed: Optional[QWidget] = None  # where the next layer will appear
+        self.pairs: list[tuple[NodeBand, NodeBand, int]] = []  # source, target, index into the weights
+        self._pens: dict[int, list[list[QPen]]] = {}  # weight index -> pens[target][source]
+
+    def arrange(self, columns: list[QWidget], shaded: list[QWidget], dashed: Optional[QWidget]) -> None:
+        """Lay ``columns`` out from left to right. Each has ``band`` (its NodeBand, or None) and
+        ``weighted`` (weights come into its units). Lines join neighbouring bands, passing over the
+        ``dashed`` column; the k-th weighted column has the k-th weight matrix of a snapshot."""
+        while self.row.count():
+            self.row.takeAt(0)
+        for i, column in enumerate(columns):
+            if i:
+                self.row.addItem(QSpacerItem(COLUMN_GAP, 0, QSizePolicy.Policy.MinimumExpanding))
+            self.row.addWidget(column)
+            column.show()
+        self.columns, self.shaded, self.dashed = columns, shaded, dashed
+        self.pairs, k = [], 0
+        layers = [column for column in columns if column is not dashed]
+        for source, target in zip(layers, layers[1:]):
+            if target.weighted:
+                if source.band is not None:
+                    self.pairs.append((source.band, target.band, k))
+                k += 1
+        self.clear_weights()
+
+    def set_weights(self, weights: list[Optional[np.ndarray]]) -> None:
+        """A pen per drawn connection from its layer's weight matrix (out x in)."""
+        self._pens = {}
+        for source, target, k in self.pairs:
+            matrix = weights[k] if k < len(weights) else None
+            if matrix is not None and np.shape(matrix) == (target.count, source.count):
+                self._pens[k] = [[weight_pen(w) for w in row] for row in np.asarray(matrix, dtype=float).tolist()]
+        self.update_nodes()
+
+    def clear_weights(self) -> None:
+        self._pens = {}
+        self.update()
+
+    def update_nodes(self) -> None:
+        """Repaint the strip that holds the nodes and the lines, not the controls above and below."""
+        bands = [band for band in self.bands() if band.isVisible()]
+        if not bands:
+            return
+        top = min(band.mapTo(self, QPoint(0, 0)).y() for band in bands)
+        bottom = max(band.mapTo(self, QPoint(0, band.height())).y() for band in bands)
+        self.update(0, top, self.width(), bottom - top + 1)
+
+    def bands(self) -> list[NodeBand]:
+        return [column.band for column in self.columns if column.band is not None]
+
+    def connections(self) -> list[tuple[QLineF, QPen]]:
+        """Every line drawn, pair by pair, then target by target, then source by source: from each
+        node's right edge to each node's left edge in the next column. Wide layers have none."""
+        neutral = QPen(GRID_LINE, 1)
+        lines = []
+        for source, target, k in self.pairs:
+            if source.compact or target.compact or not source.count or not target.count:
+                continue
+            starts = self._edge_points(source, right=True)
+            ends = self._edge_points(target, right=False)
+            pens = self._pens.get(k)
+            if pens is not None and (len(pens), len(pens[0])) != (len(ends), len(starts)):
+                pens = None
+            for j, end in enumerate(ends):
+                for i, start in enumerate(starts):
+                    lines.append((QLineF(start, end), pens[j][i] if pens else neutral))
+        return lines
+
+    def _edge_points(self, band: NodeBand, right: bool) -> list[QPointF]:
+        offset = QPointF(band.mapTo(self, QPoint(0, 0)))
+        return [offset + QPointF(r.right() if right else r.left(), r.center().y()) for r in band.node_rects()]
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(LAYER_BACKGROUND)
+        for column in self.shaded:
+            p.drawRoundedRect(QRectF(column.geometry()), 6, 6)
+        if self.dashed is not None:
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(GRID_LINE, 1.2, Qt.PenStyle.DashLine))
+            p.drawRoundedRect(QRectF(self.dashed.geometry()).adjusted(1, 1, -1, -1), 6, 6)
+        # thin lines first, so that the strong weights stay on top
+        for line, pen in sorted(self.connections(), key=lambda lp: lp[1].widthF()):
+            p.setPen(pen)
+            p.drawLine(line)
