@@ -43,9 +43,11 @@ PANEL_SECTIONS = {"data": ("data.", "train.batch_size", "optim.name"),
 SPEEDS = [1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.0]
 SETTINGS_ORG, SETTINGS_APP = "playground", "playground"
 LAYOUT_VERSION = 3  # bump when the docks change: an older saved layout is then ignored
+DOCK_WIDTH = 320  # the panels' column: every control readable, the rest for the network and plots
 WIDE_SCREEN = 1600  # logical pixels: narrower screens get the Data and Training docks as tabs on one side
 TABS = {"loss": 0, "activations": 1}
 EDITED = " (edited)"
+DECLINED = object()  # the user answered no to a question an edit asked
 MERGE_S = 1.5  # changes of one live value this close together are one step of the undo history
 
 
@@ -184,6 +186,10 @@ class MainWindow(QMainWindow):
         width, height = min(1600, screen.width()), min(1000, screen.height())
         self.resize(width, height)
         self.centre.setSizes([height * 9 // 20, height * 11 // 20])  # the network gets almost half
+        central = width - (DOCK_WIDTH if screen.width() < WIDE_SCREEN else 2 * DOCK_WIDTH)
+        self.lower.setSizes([central * 2 // 5, central * 3 // 5])
+        docks = [self.data_dock] if screen.width() < WIDE_SCREEN else [self.data_dock, self.training_dock]
+        self.resizeDocks(docks, [DOCK_WIDTH] * len(docks), Qt.Orientation.Horizontal)
 
     def _action(self, text: str, shortcuts, tip: str, slot, name: str = "") -> QAction:
         action = QAction(text, self)
@@ -216,13 +222,14 @@ class MainWindow(QMainWindow):
                                 "load_weights")
         self.quit_action = a("Quit", "Ctrl+Q", "Quit (the experiment is kept for next time)", self.close, "quit")
         self.undo_action = a("Undo", QKeySequence.StandardKey.Undo, "Undo the last change of the experiment",
-                             self.undo_stack.undo, "undo")
+                             lambda: self._step_history(-1), "undo")
         self.redo_action = a("Redo", [QKeySequence.StandardKey.Redo, "Ctrl+Shift+Z"], "Redo what was undone",
-                             self.undo_stack.redo, "redo")
+                             lambda: self._step_history(+1), "redo")
         self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
         self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
-        self.undo_stack.undoTextChanged.connect(lambda t: self.undo_action.setText(f"Undo {t}" if t else "Undo"))
-        self.undo_stack.redoTextChanged.connect(lambda t: self.redo_action.setText(f"Redo {t}" if t else "Redo"))
+        # what would be undone goes in the tooltip, not the text: the toolbar's button keeps its width
+        self.undo_stack.undoTextChanged.connect(lambda t: self.undo_action.setToolTip(f"Undo {t} (Ctrl+Z)"))
+        self.undo_stack.redoTextChanged.connect(lambda t: self.redo_action.setToolTip(f"Redo {t} (Ctrl+Shift+Z)"))
         self.undo_action.setEnabled(False)
         self.redo_action.setEnabled(False)
         self.tab_actions = [a("Loss and accuracy", "Ctrl+1", "Show the loss, accuracy and learning-rate curves",
@@ -309,6 +316,7 @@ class MainWindow(QMainWindow):
         self.speed_label.setFont(small)
         speed_row.addWidget(self.speed)
         speed_row.addWidget(self.speed_label)
+        speed_box.setFixedWidth(self.speed.width() + 4)
         bar.addWidget(speed_box)
         bar.addSeparator()
         self.preset_button = QToolButton()
@@ -337,6 +345,10 @@ class MainWindow(QMainWindow):
             new = self.experiment.with_changes(changes)
         except SpecError as e:
             adapted = self._adapted(changes, e)
+            if adapted is DECLINED:  # the user's own choice, not a mistake: nothing to mark
+                self._show_experiment(self.experiment)
+                self.statusBar().showMessage("Not changed: kept the image layers and the images.", 8000)
+                return False
             if adapted is None:
                 self._refuse(e, source)
                 return False
@@ -347,6 +359,12 @@ class MainWindow(QMainWindow):
         self.undo_stack.push(ExperimentChange(self, self.experiment, new, changes, _describe(changes)))
         return True
 
+    def _step_history(self, direction: int) -> None:
+        text = self.undo_stack.undoText() if direction < 0 else self.undo_stack.redoText()
+        (self.undo_stack.undo if direction < 0 else self.undo_stack.redo)()
+        if text:
+            self.statusBar().showMessage(f"{'Undone' if direction < 0 else 'Redone'}: {text}", 8000)
+
     def _refuse(self, error: SpecError, source) -> None:
         panel = source or self._panel_for(error.path)
         for each in self.panels.values():
@@ -356,7 +374,7 @@ class MainWindow(QMainWindow):
             panel.show_error(error.path, error.problem)
         self.statusBar().showMessage(f"Not changed: {error}", 15000)
 
-    def _adapted(self, changes: dict, error: SpecError) -> Optional[tuple[dict, Experiment]]:
+    def _adapted(self, changes: dict, error: SpecError):
         """Image layers and 2D data do not mix: offer to drop the conv, pool and flatten layers
         when a 2D dataset is picked for a CNN (the dense layers stay)."""
         name = changes.get("data.name")
@@ -378,7 +396,7 @@ class MainWindow(QMainWindow):
                     f"{len(dropped)} {kinds} layer{'s' if len(dropped) > 1 else ''} (the dense layers stay) "
                     f"and switch to {label}? Undo (Ctrl+Z) brings them back.")
         if not self.ask("Switch to 2D data?", question, "Drop them and switch", "Keep the images"):
-            return None
+            return DECLINED
         return adapted, new
 
     def ask(self, title: str, text: str, yes: str, no: str) -> bool:
@@ -445,13 +463,10 @@ class MainWindow(QMainWindow):
         self._new_run(running=False)
 
     def _show_pictures(self) -> None:
-        """The decision boundary for 2D data; sample predictions and confusion for images (wider)."""
+        """The decision boundary for 2D data; sample predictions and confusion for images. Both get
+        the same share of the width: switching between them resizes no plot."""
         points = DATASETS[self.experiment.data.name].kind == "points"
-        wanted = self.boundary if points else self.images
-        if self.pictures.currentWidget() is not wanted:
-            self.pictures.setCurrentWidget(wanted)
-            total = sum(self.lower.sizes()) or 1000
-            self.lower.setSizes([total * 2 // 5, total * 3 // 5] if points else [total // 2, total // 2])
+        self.pictures.setCurrentWidget(self.boundary if points else self.images)
 
     def open_preset(self, name: str) -> None:
         exp = load_experiment(name)

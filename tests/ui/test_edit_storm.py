@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QListWidget
 
 from playground.ui.controls import LogSlider
 from tests.ui.test_runs import Lateness, monotonic, training_processes
-from tests.ui.window_helpers import WAIT_MS, Recorder, ask_answers, open_window, settings, wait_ready  # noqa: F401
+from tests.ui.window_helpers import WAIT_MS, Recorder, ask_answers, open_window, wait_ready
 
 EDITS = 200
 EVERY_MS = 50

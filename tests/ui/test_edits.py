@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QAbstractButton, QLineEdit, QListWidget, QWidget
 
 from playground.core.presets import load_experiment
 from playground.ui.forms import ErrorOverlay
-from tests.ui.window_helpers import ask_answers, open_window, settings  # noqa: F401
+from tests.ui.window_helpers import ask_answers, open_window
 
 
 def type_into(qtbot, field: QLineEdit, text: str) -> None:
@@ -80,7 +80,8 @@ def test_undo_and_redo_edits_and_a_preset_that_replaced_them(qtbot, settings):
     assert window.experiment.to_dict() == original
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert window.experiment.model.layers[0].units == 7
-    assert "model.activation" in window.redo_action.text()
+    assert "model.activation" in window.redo_action.toolTip()
+    assert window.statusBar().currentMessage() == "Redone: model.layers[0].units"
 
 
 def test_dragging_the_lr_is_one_step_of_the_history(qtbot, settings):
@@ -120,6 +121,7 @@ def test_a_cnn_can_go_back_to_2d_data(qtbot, settings):
     assert asked and "conv, pool layers cannot take it" in asked[0]
     assert window.experiment.data.name == "digits"
     assert tiles.currentItem().data(Qt.ItemDataRole.UserRole) == "digits"  # the refused choice is not shown
+    assert not marks(window)  # declining is a choice, not a mistake
     ask_answers(window, True)
     tiles.setCurrentItem(circle)
     assert window.experiment.data.name == "circle"

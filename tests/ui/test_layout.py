@@ -10,7 +10,7 @@ from PySide6.QtCore import QRect
 from PySide6.QtWidgets import (QAbstractButton, QAbstractScrollArea, QApplication, QComboBox, QLabel, QLineEdit,
                                QSlider, QWidget)
 
-from tests.ui.window_helpers import open_window, settings  # noqa: F401
+from tests.ui.window_helpers import open_window
 
 SCREENS = [(1280, 720), (1366, 768)]
 CONTROLS = (QAbstractButton, QComboBox, QLineEdit, QSlider, QLabel)

@@ -17,7 +17,7 @@ from playground.core.spec import Experiment
 from playground.core.trainer import Trainer
 from playground.ui.session import FINISHED, RUNNING
 from playground.ui.window import SPEEDS, speed_text
-from tests.ui.window_helpers import WAIT_MS, Recorder, open_window, settings, wait_ready  # noqa: F401
+from tests.ui.window_helpers import WAIT_MS, Recorder, open_window, wait_ready
 
 
 def training_processes(window) -> int:
@@ -223,3 +223,27 @@ def test_weights_load_into_the_current_network_when_they_fit(qtbot, settings, tm
     window.load_weights_path(other)
     qtbot.waitUntil(lambda: "does not fit this network" in window.banner.message(), timeout=WAIT_MS)
     assert window.experiment.to_dict() == load_experiment("default").to_dict()
+
+
+def test_the_init_demo_shows_its_step_0_picture_before_play(qtbot, settings):
+    """Defect 5: the activations tab was empty until Play, though the init demos' point is step 0."""
+    window = open_window(qtbot, settings, "init_too_large")
+    window.show_tab("activations")
+    qtbot.waitUntil(lambda: window.probes.probe_count() == 1, timeout=WAIT_MS)
+    window.probes.flush()
+    assert window.session.at_step == 0 and len(window.probes.histogram_plots) == 10
+    assert window.probes.header.text() == "Activations at step 0"
+
+
+def test_the_toolbar_does_not_shift_when_play_turns_into_pause(qtbot, settings):
+    """Defect 11: the toolbar shifted sideways when Play and Pause swapped."""
+    window = open_window(qtbot, settings)
+    window.apply_changes({"train.epochs": 3})
+    after_play = window.counter_label.mapTo(window, window.counter_label.rect().topLeft())
+    texts = set()
+    window.play_action.trigger()
+    texts.add(window.play_button.text())
+    qtbot.waitUntil(lambda: window.session.state == FINISHED, timeout=WAIT_MS)
+    texts.add(window.play_button.text())
+    assert texts == {"Pause", "Continue"}
+    assert window.counter_label.mapTo(window, window.counter_label.rect().topLeft()) == after_play

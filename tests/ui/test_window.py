@@ -14,7 +14,7 @@ from playground.cli import main
 from playground.core.presets import load_experiment
 from playground.ui.session import IDLE, PAUSED, RUNNING
 from playground.ui.window import MainWindow
-from tests.ui.window_helpers import WAIT_MS, Recorder, open_window, settings, wait_ready  # noqa: F401
+from tests.ui.window_helpers import WAIT_MS, Recorder, open_window, wait_ready
 
 
 def child(window, cls, name):

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from playground.core.presets import load_experiment
 from playground.ui.window import MainWindow
 
 WAIT_MS = 60_000  # generous: CI machines are shared
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
 def open_window(qtbot, settings, preset: Optional[str] = "default", size=(1280, 720)) -> MainWindow:

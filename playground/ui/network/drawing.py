@@ -83,7 +83,14 @@ class NodeBand(QWidget):
             self._paint_count(p)
             return
         text = self.palette().color(QPalette.ColorRole.WindowText)
-        for i, rect in enumerate(self.node_rects()):
+        rects = self.node_rects()
+        if len(rects) > 1:  # ten classes in a short band: labels as tall as a node's pitch, never overlapping
+            pitch = rects[1].top() - rects[0].top()
+            if pitch < p.fontMetrics().height():
+                font = p.font()
+                font.setPixelSize(max(7, int(pitch)))
+                p.setFont(font)
+        for i, rect in enumerate(rects):
             image = self.image(i)
             if image is not None:
                 p.drawImage(rect, image)

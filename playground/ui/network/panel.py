@@ -102,7 +102,9 @@ class NetworkPanel(SpecPanel):
         return row
 
     def _show_layer_settings(self, shown: bool) -> None:
-        for column in (self.input_column, *self.layer_columns, self.output_column, *self._auto_columns):
+        """The output column has no settings: its units (ten for the digits) keep the whole height."""
+        self.output_column.settings_box.hide()
+        for column in (self.input_column, *self.layer_columns, *self._auto_columns):
             column.settings_box.setVisible(shown)
 
     # -- the contract ---------------------------------------------------------------------------

@@ -25,7 +25,8 @@ COLUMN = {name: i for i, name in enumerate(FIELDS)}
 X_AXES = {"epochs": "epoch", "steps": "step"}
 SECONDARY_HZ = 4  # accuracy and LR curves: slower than the loss, which is what people watch
 ACCURACY, LEARNING_RATE = "Accuracy", "Learning rate"
-BATCH_ALPHA = 90  # of 255: the batch losses are context, the epoch curves the message
+BATCH_ALPHA = 70  # of 255: the batch losses are context, the epoch curves the message
+BATCH_COLOR = colors.REFERENCE  # grey: a noisy cloud of its own colour, not a second training curve
 
 LOG_TIP = ("Log scale: equal distances are equal ratios, so a loss going from 1 to 0.1 to 0.01 "
            "shows as steady progress instead of a flat line near zero after the first epochs.")
@@ -73,7 +74,6 @@ class MetricsPlots(QWidget):
         self._epochs = style.History(len(FIELDS))
         self._batches = style.History(2)  # step, the loss of that step's batch
         self._steps_per_epoch = 1
-        self._has_acc = False
         self._stale = False  # records arrived while the tab was hidden
         self._x_range, self._loss_range, self._lr_span = style.SteppedRange(), style.SteppedRange(), None
         self._secondary = QSignalThrottler(parent=self)  # at once, then at most SECONDARY_HZ
@@ -101,7 +101,7 @@ class MetricsPlots(QWidget):
         self.no_acc_label.setStyleSheet(f"color: {colors.TEXT}; background: white;")
 
         loss_item, acc_item, lr_item = (p.getPlotItem() for p in (self.loss_plot, self.acc_plot, self.lr_plot))
-        self.batch_curve = loss_item.plot(pen=style.pen(pale(colors.TRAIN), 1), connect="finite")
+        self.batch_curve = loss_item.plot(pen=style.pen(pale(BATCH_COLOR), 1), connect="finite")
         self.batch_curve.opts["autoDownsampleFactor"] = 1.5
         self.batch_curve.setZValue(-1)  # under the epoch curves
         self._curves: dict[str, pg.PlotDataItem] = {}
@@ -134,6 +134,8 @@ class MetricsPlots(QWidget):
         plots.addWidget(self.lr_plot, 1, 1)
         plots.setRowStretch(0, 3)
         plots.setRowStretch(1, 2)
+        plots.setColumnStretch(0, 1)
+        plots.setColumnStretch(1, 1)
         self.loss_plot.setMinimumHeight(140)
         for plot in (self.acc_plot, self.lr_plot):
             plot.setMinimumHeight(90)
@@ -144,7 +146,7 @@ class MetricsPlots(QWidget):
         layout.addLayout(plots, 1)
         self._show_accuracy(False)
         self.no_acc_label.hide()  # nothing known yet: show neither the plot nor the note
-
+        self._has_acc: Optional[bool] = None  # the first run's first epoch says
         self.x_axis.currentTextChanged.connect(self._x_axis_changed)
         self.log_scale.toggled.connect(self._apply_log_scale)
 
@@ -167,8 +169,9 @@ class MetricsPlots(QWidget):
         if epochs:
             block = style.column_block(epochs, FIELDS)
             self._epochs.append(block)
-            if not self._has_acc:
-                self._show_accuracy(bool(np.isfinite(block[COLUMN["train_acc"]:COLUMN["val_acc"] + 1]).any()))
+            has_acc = bool(np.isfinite(block[COLUMN["train_acc"]:COLUMN["val_acc"] + 1]).any())
+            if self._has_acc is None or (has_acc and not self._has_acc):
+                self._show_accuracy(has_acc)
         for r in steps:
             losses = np.array(r["loss"], dtype=float)  # null: NaN, a gap
             self._batches.append(np.vstack([r["step"] + 1 + np.arange(len(losses)), losses]))
@@ -185,8 +188,7 @@ class MetricsPlots(QWidget):
         self._x_range, self._loss_range, self._lr_span = style.SteppedRange(), style.SteppedRange(), None
         self._set_x_range(1.0)
         self.loss_plot.getPlotItem().setYRange(0.0, 1.0, padding=0.02)
-        self._show_accuracy(False)
-        self.no_acc_label.hide()
+        self._has_acc = None  # the next run's first epoch says; until then the layout stays as it is
         if self._hidden():
             self._stale = True
         else:
@@ -274,7 +276,7 @@ class MetricsPlots(QWidget):
     def _loss_title(self) -> None:
         """The legend in the title line: it never covers a curve and costs no height."""
         legend = style.line_legend_html(["train", "validation"], [colors.TRAIN, colors.VALIDATION])
-        batch = f'<span style="color:{colors.TRAIN}">&#9472;&#9472;</span>&nbsp;batches'
+        batch = f'<span style="color:{BATCH_COLOR}">&#9472;&#9472;</span>&nbsp;batches'
         self.loss_plot.getPlotItem().setTitle(
             f'Loss&nbsp;&nbsp;&nbsp;<span style="font-weight:normal; font-size:{style.TICK_PT}pt">'
             f"{legend}&nbsp;&nbsp;&nbsp; {batch}</span>",
@@ -306,8 +308,9 @@ class MetricsPlots(QWidget):
 
     def _show_accuracy(self, has_acc: bool) -> None:
         self._has_acc = has_acc
-        self.acc_plot.setVisible(has_acc)
-        self.no_acc_label.setVisible(not has_acc)
+        if self.acc_plot.isHidden() == has_acc or self.no_acc_label.isHidden() != has_acc:
+            self.acc_plot.setVisible(has_acc)  # only on a change: it re-lays out every plot here
+            self.no_acc_label.setVisible(not has_acc)
 
     def _apply_log_scale(self, on: bool) -> None:
         style.set_log_y(self.loss_plot.getPlotItem(), on)

@@ -97,7 +97,7 @@ class ProbePlots(QWidget):
         self._unprobed.triggered.connect(self._hide_layers)
 
         self.header = QLabel(HEADER)
-        self.header.setFont(style.font(style.FONT_PT + 1, bold=True))
+        self.header.setFont(style.font(style.FONT_PT, bold=True))
         # one line whatever the step: a label that changes height re-lays out every plot below it
         self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.shared_x = QCheckBox("same x range")
@@ -408,7 +408,7 @@ class ProbePlots(QWidget):
 
     def _show_latest(self, record: dict) -> None:
         layers = record["layers"]
-        self.header.setText(f"{HEADER} at step {record['step']:,}")
+        self.header.setText(f"Activations at step {record['step']:,}")  # fits beside the checkbox at 1280x720
         for (plot, bars), layer in zip(self._hist_pool, layers):
             hist = layer["hist"]
             counts = np.asarray(hist["counts"], dtype=float)
