@@ -25,6 +25,18 @@ LIVE_PATHS = ("optim.lr", "optim.l1", "optim.weight_decay", "model.dropout")
 DRAIN_BUDGET_S = 0.008  # at most this much of a frame reading the pipe; the rest waits for the next
 
 
+def _process_context():
+    """Where training processes come from. Forking the window's process would copy Qt's threads
+    and state, so they start from a clean one: a fork server that has imported torch once (then a
+    new process, after Reset or a crash, or for the next window, is ready at once, and the window's
+    own process still never imports torch), or a fresh interpreter where there is no fork (Windows)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["playground.ui.worker", "torch"])  # only before its first start
+        return context
+    return multiprocessing.get_context("spawn")
+
+
 class TrainingSession(QObject):
     """Training in a process of its own. ``load`` starts a run (paused unless ``running``);
     ``play``/``pause``/``step``/``extend`` control it; ``shutdown`` ends the process."""
@@ -124,13 +136,16 @@ class TrainingSession(QObject):
                 process.terminate()
             else:
                 self._send_to(self._conn, "quit")
+        if self._conn is not None:
+            # nobody reads any more: a send blocked on a full pipe fails at once instead of
+            # holding the process up until it is killed
+            self._conn.close()
+            self._conn = None
+        if process is not None:
             process.join(timeout)
             if process.is_alive():
                 process.kill()
                 process.join(2)
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
         self._timer.stop()
         self._set_state(IDLE)
 
@@ -144,7 +159,7 @@ class TrainingSession(QObject):
 
     # -- the process -----------------------------------------------------------------------------
     def _start_process(self) -> None:
-        context = multiprocessing.get_context("spawn")  # fork would copy Qt's threads and state
+        context = _process_context()
         self._conn, child = context.Pipe()
         self._process = context.Process(target=serve, args=(child,), name="playground-training", daemon=True)
         self._process.start()

@@ -31,14 +31,21 @@ def serve(conn) -> None:
     worker = _Worker(conn)
     worker.outbox.append({"type": "hello", "run": None, "devices": available_devices(),
                           "auto": resolve_device("auto")[0].type})
+    pending: deque = deque()
     try:
         while True:
             try:
-                message = conn.recv()
+                if not pending:
+                    pending.append(conn.recv())
+                while conn.poll():
+                    pending.append(conn.recv())
             except (EOFError, OSError):
                 break  # the window is gone
+            message = pending.popleft()
             if message[0] == "quit":
                 break
+            if message[0] == "load" and any(later[0] in ("load", "quit") for later in pending):
+                continue  # a later run replaces this one before it could show anything: skip building it
             worker.handle(message)
     finally:
         worker.close()

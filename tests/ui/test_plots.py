@@ -582,6 +582,7 @@ def test_clear_and_add_are_cheap_and_build_nothing(qtbot, capsys, layers):
     for view in (metrics, probes):
         view.add(first_records())
         view.add(batch(10))
+    probes.flush()  # the first network of this depth makes its items: the pools then hold them
     items = scene_items(*widgets)
     shown = [p.isVisible() for p in probes.hist_view.ci.items]
     clear_ms, first_ms, add_ms = [], [], []

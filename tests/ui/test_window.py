@@ -164,7 +164,7 @@ def test_scripted_mode_prints_its_figures_and_saves_a_screenshot(tmp_path):
     shot = tmp_path / "shot.png"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run([sys.executable, "-m", "playground", "--preset", "default", "--autorun", "--tab",
-                           "activations", "--exit-after", "4", "--screenshot", str(shot)], capture_output=True,
+                           "activations", "--exit-after", "2", "--screenshot", str(shot)], capture_output=True,
                           text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     figures = json.loads(done.stdout.strip().splitlines()[-1])

@@ -158,7 +158,7 @@ class ShapeView(QWidget):
             return ""
         c, h, w = self.shape
         if self.kind == "image":
-            return f"{h}×{w} image" + ("" if c == 1 else f"\n{c} channels")
+            return f"{h}×{w}\nimage" + ("" if c == 1 else f"\n{c} channels")  # two lines: the column is narrow
         return f"{c} maps\n{h}×{w}"
 
     def paintEvent(self, event) -> None:

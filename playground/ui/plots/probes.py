@@ -3,8 +3,8 @@ per-layer curves of activation std, gradient std and update/weight ratio, and de
 fractions.
 
 Plot items come from pools that only grow (a histogram, a curve per layer): a new run or a new
-network shows, hides and recolours them, so ``clear`` and ``add`` never build pyqtgraph items
-while someone drags a slider during training.
+network shows, hides and recolours them, so ``clear`` and ``add`` build pyqtgraph items only for
+a network deeper than any shown before, never while someone drags a slider during training.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from playground.ui.plots import style
 SERIES = ("act_std", "grad_std", "update_ratio")
 RATIO_RULE = 1e-3  # the lecture's rule of thumb for |dW| / |W| per step
 MAX_COLUMNS = 5  # histograms a row: ten layers in two rows at 1280x720
-POOL = 10  # histograms and curves made up front: the deepest presets have ten hidden layers
 HIST_MIN_PX = 100  # a histogram's least width: its title "μ -0.03 σ 1.00" and its ticks fit
 HIST_ROW_PX = 125  # a two-line title, the bars, the ticks: the shapes read, the curves keep room
 CURVES_PX, BARS_PX = 160, 125
 CURVE_WIDTH = 2.5
 HEADER = "Activations per layer"
 DRAW_HZ = 5  # a draw of ten layers' curves and histograms costs ~5-10 ms of the GUI thread; 5 a second reads as live
+PREPARE_MS = 500  # after start-up, the items of the first network's depth are made in idle time
 UNPROBED_MS = 1000  # a new run without a probe this long (no hidden layers): hide the histograms
 
 HIST_TIP = ("What each hidden layer outputs for one training batch (the latest probe), first layer "
@@ -95,6 +95,12 @@ class ProbePlots(QWidget):
         self._unprobed = QSignalDebouncer(parent=self)
         self._unprobed.setTimeout(UNPROBED_MS)
         self._unprobed.triggered.connect(self._hide_layers)
+        # items for a network seen in a hidden tab are made a moment later, not when the tab is
+        # clicked: the click then answers at once
+        self._prepare = QTimer(self)
+        self._prepare.setSingleShot(True)
+        self._prepare.setInterval(PREPARE_MS)
+        self._prepare.timeout.connect(lambda: self._grow_pools(len(self._names or [])))
 
         self.header = QLabel(HEADER)
         self.header.setFont(style.font(style.FONT_PT, bold=True))
@@ -175,7 +181,6 @@ class ProbePlots(QWidget):
         layout.addLayout(grid)
         layout.addStretch(1)
         self.shared_x.toggled.connect(self._apply_x_ranges)
-        self._grow_pools(POOL)
 
     # -- API -------------------------------------------------------------------------------
     def add(self, records: list[dict]) -> None:
@@ -264,6 +269,8 @@ class ProbePlots(QWidget):
         else:
             self._history = style.History(columns)
         self._steps_range = style.SteppedRange()
+        if len(names) > len(self._hist_pool):
+            self._prepare.start()
 
     def _request_draw(self) -> None:
         if self.window().isVisible() and not self.isVisible():
@@ -273,8 +280,9 @@ class ProbePlots(QWidget):
 
     # -- the pools of items ----------------------------------------------------------------
     def _grow_pools(self, count: int) -> None:
-        """A histogram and a curve per series for each of ``count`` layers: ~10 ms a layer, so
-        the window makes POOL of them once, at its start, and only a deeper network adds more."""
+        """A histogram and a curve per series for each of ``count`` layers: ~13 ms a layer, so they
+        are made once, when a network first needs them (not at start-up: the window appears
+        sooner), and kept for every later network."""
         while len(self._hist_pool) < count:
             plot, bars = self._histogram(len(self._hist_pool))
             plot.hide()
