@@ -659,6 +659,8 @@ class MainWindow(QMainWindow):
         screen = self.screen().availableGeometry()
         if self.width() > screen.width() or self.height() > screen.height():  # saved on a larger screen
             self.resize(min(self.width(), screen.width()), min(self.height(), screen.height()))
+        if screen.width() < WIDE_SCREEN and not self.tabifiedDockWidgets(self.data_dock):
+            self.tabifyDockWidget(self.data_dock, self.training_dock)  # side by side, they would not fit
 
     def closeEvent(self, event) -> None:
         """Stop the worker before the window goes; keep the experiment and the layout for next time."""

@@ -16,8 +16,11 @@ class Window:
 
     def __init__(self, panel, exp: Experiment):
         self.panel, self.exp, self.emitted = panel, exp, []
-        panel.set_experiment(exp)
+        self.show(exp)
         panel.edited.connect(self.apply)
+
+    def show(self, exp: Experiment) -> None:
+        self.panel.set_experiment(exp)
 
     def apply(self, changes: dict) -> None:
         self.emitted.append(changes)
@@ -29,7 +32,7 @@ class Window:
             return
         self.exp = new
         self.panel.show_error(None)
-        self.panel.set_experiment(new)
+        self.show(new)
 
 
 def find(panel, name: str, cls=QWidget):

@@ -17,11 +17,12 @@ from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QLineEd
 
 from playground.core.presets import load_experiment
 from playground.core.snapshot import snapshot
-from playground.core.spec import Experiment, SpecError
+from playground.core.spec import Experiment
 from playground.core.trainer import Trainer
 from playground.ui.network import NetworkPanel
 from playground.ui.network.columns import LayerChoice, short_label
 from playground.ui.network.drawing import NodeBand
+from tests.ui import panel_helpers
 
 DIGITS_CNN = {"data": {"name": "digits", "preprocess": "standardize"},
               "model": {"activation": "relu", "init": "kaiming_normal",
@@ -30,25 +31,11 @@ DIGITS_CNN = {"data": {"name": "digits", "preprocess": "standardize"},
 PROJECTOR = (960, 300)  # what the network panel gets of a 1280x720 window
 
 
-class Window:
-    """What the main window does with the panel's edits."""
+class Window(panel_helpers.Window):
+    """What the main window does with the panel's edits, letting the layouts settle after each."""
 
-    def __init__(self, panel: NetworkPanel, exp: Experiment):
-        self.panel, self.exp, self.emitted = panel, exp, []
-        show(panel, exp)
-        panel.edited.connect(self.apply)
-
-    def apply(self, changes: dict) -> None:
-        self.emitted.append(changes)
-        try:
-            new = self.exp.with_changes(changes)
-        except SpecError as e:
-            self.panel.set_experiment(self.exp)  # a refused value never stays shown
-            self.panel.show_error(e.path, e.problem)
-            return
-        self.exp = new
-        self.panel.show_error(None)
-        show(self.panel, new)
+    def show(self, exp: Experiment) -> None:
+        show(self.panel, exp)
 
 
 @pytest.fixture

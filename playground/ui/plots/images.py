@@ -159,7 +159,40 @@ def prediction_layout(size: QSize, texts: list[str], title: str, key: str) -> Pr
     return PredictionLayout(title_rect, key_rect, images, labels, cells, f)
 
 
-class ImagePredictions(QWidget):
+class LaidOut(QWidget):
+    """A widget painted from a layout of rectangles made for its size (``_make_layout``), kept
+    until the size or the data change: a paint only draws, and tests read the geometry."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._layout = None
+
+    def _make_layout(self):
+        raise NotImplementedError
+
+    def layout_now(self):
+        if self._layout is None:
+            self._layout = self._make_layout()
+        return self._layout
+
+    def _changed(self) -> None:
+        self._layout = None
+        self.update()
+
+    def resizeEvent(self, event) -> None:
+        self._layout = None
+        super().resizeEvent(event)
+
+    def _painter(self) -> QPainter:
+        """On white, dark text, smooth letters."""
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), Qt.GlobalColor.white)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        painter.setPen(QColor(colors.TEXT))
+        return painter
+
+
+class ImagePredictions(LaidOut):
     """A grid of sample images, each with the network's guess underneath: green when right, red
     (with the true class, "8≠6", and a red frame) when wrong. Columns follow the width."""
 
@@ -172,7 +205,6 @@ class ImagePredictions(QWidget):
         self.pictures: list[QImage] = []
         self.texts: list[str] = []
         self.right: list[bool] = []
-        self._layout: PredictionLayout | None = None
 
     # -- data ----------------------------------------------------------------------------------
     def set_snapshot(self, snap: dict) -> None:
@@ -197,27 +229,13 @@ class ImagePredictions(QWidget):
     def label_colour(self, k: int) -> str:
         return colors.RIGHT if self.right[k] else colors.WRONG
 
-    def layout_now(self) -> PredictionLayout:
-        """The layout for the widget's current size (cached until the size or the data change)."""
-        if self._layout is None:
-            self._layout = prediction_layout(self.size(), self.texts, self.title(), self.KEY)
-        return self._layout
+    def _make_layout(self) -> PredictionLayout:
+        return prediction_layout(self.size(), self.texts, self.title(), self.KEY)
 
     # -- Qt ------------------------------------------------------------------------------------
-    def _changed(self) -> None:
-        self._layout = None
-        self.update()
-
-    def resizeEvent(self, event) -> None:
-        self._layout = None
-        super().resizeEvent(event)
-
     def paintEvent(self, event) -> None:
         grid = self.layout_now()
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), Qt.GlobalColor.white)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        painter.setPen(QColor(colors.TEXT))
+        painter = self._painter()
         title_font = style.font(header_pt(self.height()), bold=True)
         painter.setFont(title_font)
         painter.drawText(grid.title, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.title())
@@ -302,7 +320,7 @@ def matrix_layout(size: QSize, classes: int, texts: list[list[str]]) -> MatrixLa
     return MatrixLayout(title, predicted, true, column_ticks, row_ticks, cells, counts, count_font, header)
 
 
-class ConfusionMatrix(QWidget):
+class ConfusionMatrix(LaidOut):
     """C x C counts (true class down, predicted across), each cell shaded by its fraction of the
     true class: white for none, the class-1 blue for all."""
 
@@ -311,7 +329,6 @@ class ConfusionMatrix(QWidget):
         self.setToolTip(CONF_TIP)
         self.setMinimumSize(160, 140)
         self.counts = np.zeros((0, 0), dtype=np.int64)
-        self._layout: MatrixLayout | None = None
         self.clear()
 
     def set_snapshot(self, snap: dict) -> None:
@@ -342,27 +359,14 @@ class ConfusionMatrix(QWidget):
             return "#ffffff"
         return colors.MUTED if self.counts[true_class, predicted_class] == 0 else colors.TEXT
 
-    def layout_now(self) -> MatrixLayout:
-        if self._layout is None:
-            texts = [[self.cell_text(i, j) for j in range(self.classes)] for i in range(self.classes)]
-            self._layout = matrix_layout(self.size(), self.classes, texts)
-        return self._layout
+    def _make_layout(self) -> MatrixLayout:
+        texts = [[self.cell_text(i, j) for j in range(self.classes)] for i in range(self.classes)]
+        return matrix_layout(self.size(), self.classes, texts)
 
     # -- Qt ------------------------------------------------------------------------------------
-    def _changed(self) -> None:
-        self._layout = None
-        self.update()
-
-    def resizeEvent(self, event) -> None:
-        self._layout = None
-        super().resizeEvent(event)
-
     def paintEvent(self, event) -> None:
         grid = self.layout_now()
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), Qt.GlobalColor.white)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        painter.setPen(QColor(colors.TEXT))
+        painter = self._painter()
         centre = Qt.AlignmentFlag.AlignCenter
         if grid.title is not None:
             painter.setFont(style.font(header_pt(self.height()), bold=True))
