@@ -11,6 +11,7 @@ two steps. The session keeps no experiment of its own: the window passes its one
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
 from pathlib import Path
 from typing import Optional
@@ -37,6 +38,11 @@ def _process_context():
     return multiprocessing.get_context("spawn")
 
 
+def _launch(process, child) -> None:
+    process.start()
+    child.close()  # the child has its end now
+
+
 class TrainingSession(QObject):
     """Training in a process of its own. ``load`` starts a run (paused unless ``running``);
     ``play``/``pause``/``step``/``extend`` control it; ``shutdown`` ends the process."""
@@ -52,6 +58,7 @@ class TrainingSession(QObject):
         self.ready = False  # the current run's trainer exists
         self.hello: Optional[dict] = None  # the process's devices, once it has started
         self._process = None
+        self._starter: Optional[threading.Thread] = None
         self._conn = None
         self._interval = 0.0
         self._snapshot_interval = snapshot_interval_s
@@ -67,7 +74,7 @@ class TrainingSession(QObject):
     def load(self, exp: Experiment, running: bool = False, checkpoint: Optional[Path] = None) -> int:
         """Start a new run of ``exp`` (from ``checkpoint``'s weights and counters if given); whatever
         ran before stops. Returns the run's id."""
-        if self._process is None or not self._process.is_alive():
+        if not self.alive:
             self._start_process()
         self.run += 1
         self.ready = False
@@ -128,9 +135,13 @@ class TrainingSession(QObject):
         """Ask for the experiment the trainer is training now: a ``spec`` record follows."""
         self._send("report_spec")
 
-    def shutdown(self, timeout: float = 3.0) -> None:
-        """End the training process: a worker never outlives its window."""
+    def shutdown(self, timeout: float = 0.5) -> None:
+        """End the training process: a worker never outlives its window. It gets ``timeout`` to
+        finish its step and a save under way (a quit takes ~50 ms); one still busy building a
+        network is stopped (it holds nothing a user could lose: files are written atomically)."""
         process, self._process = self._process, None
+        if self._starter is not None:
+            self._starter.join()  # a process being started is one to stop
         if process is not None:
             if self.hello is None:  # still importing torch: nothing to save, do not wait for it
                 process.terminate()
@@ -144,6 +155,9 @@ class TrainingSession(QObject):
         if process is not None:
             process.join(timeout)
             if process.is_alive():
+                process.terminate()
+                process.join(2)
+            if process.is_alive():
                 process.kill()
                 process.join(2)
         self._timer.stop()
@@ -151,7 +165,7 @@ class TrainingSession(QObject):
 
     @property
     def alive(self) -> bool:
-        return self._process is not None and self._process.is_alive()
+        return self._process is not None and (self._starting() or self._process.is_alive())
 
     @property
     def pid(self) -> Optional[int]:
@@ -159,12 +173,18 @@ class TrainingSession(QObject):
 
     # -- the process -----------------------------------------------------------------------------
     def _start_process(self) -> None:
+        """A new training process, started off the window's thread: the first start waits until the
+        fork server has imported torch (a second or two), and the window must not. Commands sent
+        meanwhile wait in the pipe."""
         context = _process_context()
         self._conn, child = context.Pipe()
         self._process = context.Process(target=serve, args=(child,), name="playground-training", daemon=True)
-        self._process.start()
-        child.close()
         self.hello = None
+        self._starter = threading.Thread(target=_launch, args=(self._process, child), name="starter", daemon=True)
+        self._starter.start()
+
+    def _starting(self) -> bool:
+        return self._starter is not None and self._starter.is_alive()
 
     def _send(self, *message) -> None:
         if self._conn is not None:
@@ -226,7 +246,7 @@ class TrainingSession(QObject):
             return False
 
     def _check_process(self, out: list) -> None:
-        if self._process is not None and not self._process.is_alive() and self.state != IDLE:
+        if self._process is not None and not self.alive and self.state != IDLE:
             code = self._process.exitcode
             self._process = None
             self._set_state(FINISHED)

@@ -37,6 +37,8 @@ class NetworkCanvas(QWidget):
         self.dashed: Optional[QWidget] = None  # where the next layer will appear
         self.pairs: list[tuple[NodeBand, NodeBand, int]] = []  # source, target, index into the weights
         self._pens: dict[int, list[list[QPen]]] = {}  # weight index -> pens[target][source]
+        self._weights_seen = 0  # counts new pens: the lines drawn are made again after a change
+        self._drawn: tuple = ((), [])  # (where the nodes were, the lines sorted thin to thick) of the last paint
 
     def arrange(self, columns: list[QWidget], shaded: list[QWidget], dashed: Optional[QWidget]) -> None:
         """Lay ``columns`` out from left to right. Each has ``band`` (its NodeBand, or None) and
@@ -66,10 +68,12 @@ class NetworkCanvas(QWidget):
             matrix = weights[k] if k < len(weights) else None
             if matrix is not None and np.shape(matrix) == (target.count, source.count):
                 self._pens[k] = [[weight_pen(w) for w in row] for row in np.asarray(matrix, dtype=float).tolist()]
+        self._weights_seen += 1
         self.update_nodes()
 
     def clear_weights(self) -> None:
         self._pens = {}
+        self._weights_seen += 1
         self.update()
 
     def update_nodes(self) -> None:
@@ -117,7 +121,15 @@ class NetworkCanvas(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.setPen(QPen(GRID_LINE, 1.2, Qt.PenStyle.DashLine))
             p.drawRoundedRect(QRectF(self.dashed.geometry()).adjusted(1, 1, -1, -1), 6, 6)
-        # thin lines first, so that the strong weights stay on top
-        for line, pen in sorted(self.connections(), key=lambda lp: lp[1].widthF()):
+        for line, pen in self._sorted_lines():
             p.setPen(pen)
             p.drawLine(line)
+
+    def _sorted_lines(self) -> list[tuple[QLineF, QPen]]:
+        """The lines, thin first so that the strong weights stay on top; made again only when a
+        node moved or the weights changed (the canvas repaints five times a second while training)."""
+        where = (self._weights_seen, tuple((band.mapTo(self, QPoint(0, 0)).toTuple(), band.size().toTuple(), band.count)
+                                       for band in self.bands()))
+        if where != self._drawn[0]:
+            self._drawn = (where, sorted(self.connections(), key=lambda lp: lp[1].widthF()))
+        return self._drawn[1]
