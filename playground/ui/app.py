@@ -40,6 +40,15 @@ def current_rss_mb(pid: str = "self") -> Optional[float]:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if pid == "self" else None
 
 
+def peak_rss_mb(pid: str = "self") -> Optional[float]:
+    """The most memory the process has held so far (Linux's VmHWM)."""
+    try:
+        line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024
+    except (OSError, ValueError, StopIteration):
+        return None
+
+
 def run_app(preset: Optional[str] = None, autorun: bool = False, exit_after: Optional[float] = None,
             screenshot: Optional[Path] = None, tab: str = "loss") -> int:
     gc.set_threshold(50_000, 50, 100)  # full GC passes with many live objects stalled the window
@@ -121,8 +130,8 @@ def _scripted(app, window, autorun: bool, exit_after: float, screenshot: Optiona
             ended_at.append(time.perf_counter())
     session.records.connect(on_end)
 
-    def worker_rss() -> Optional[float]:
-        return current_rss_mb(str(session.pid)) if session.alive else None
+    def worker_rss(measure=current_rss_mb) -> Optional[float]:
+        return measure(str(session.pid)) if session.alive and session.pid else None
 
     def begin():
         figures["rss_start_mb"] = current_rss_mb()
@@ -164,6 +173,8 @@ def _scripted(app, window, autorun: bool, exit_after: float, screenshot: Optiona
             "latency_max_ms": max(lateness, default=0.0),
             "rss_end_mb": current_rss_mb(),
             "worker_rss_end_mb": worker_rss(),
+            "peak_rss_mb": peak_rss_mb(),  # the window's process, before anything below imports torch
+            "worker_peak_rss_mb": worker_rss(peak_rss_mb),
             "torch_in_window": "torch" in sys.modules,
             "window_size": [window.width(), window.height()],
         })
@@ -184,8 +195,6 @@ def _scripted(app, window, autorun: bool, exit_after: float, screenshot: Optiona
         print(f"playground: error: {'; '.join(errors) or 'the app exited with code ' + str(code)}", file=sys.stderr)
         return code or EXIT_RAISED
     figures["headless_steps_per_s"] = _headless_rate(window.experiment, seconds=min(5.0, max(1.0, exit_after / 3)))
-    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    figures["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     dog.cancel()
     print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in figures.items()}))
     return 0

@@ -23,6 +23,10 @@ from playground.ui.worker import serve
 
 IDLE, READY, RUNNING, PAUSED, FINISHED = "idle", "ready", "running", "paused", "finished"
 LIVE_PATHS = ("optim.lr", "optim.l1", "optim.weight_decay", "model.dropout")
+# how often a running trainer is asked for a picture of what it computes (it pays for it between
+# two steps): the 2D pictures five times a second; the images' confusion matrix, a pass over the
+# whole validation split, twice
+SNAPSHOT_S = {"points": 0.2, "image": 0.5}
 DRAIN_BUDGET_S = 0.008  # at most this much of a frame reading the pipe; the rest waits for the next
 
 
@@ -50,7 +54,7 @@ class TrainingSession(QObject):
     records = Signal(list)  # the current run's records (and the process's own, run None), in order
     state_changed = Signal(str)
 
-    def __init__(self, parent: Optional[QObject] = None, fps: int = 30, snapshot_interval_s: float = 0.2):
+    def __init__(self, parent: Optional[QObject] = None, fps: int = 30):
         super().__init__(parent)
         self.state = IDLE
         self.run = 0  # the current run's id; records of other runs are dropped
@@ -61,7 +65,7 @@ class TrainingSession(QObject):
         self._starter: Optional[threading.Thread] = None
         self._conn = None
         self._interval = 0.0
-        self._snapshot_interval = snapshot_interval_s
+        self._snapshot_interval = SNAPSHOT_S["points"]
         self._snapshot_due = 0.0
         self._snapshot_pending = False
         self._start_process()
@@ -230,6 +234,7 @@ class TrainingSession(QObject):
             self.at_epoch, self.at_step = record["epoch"], record["step"]
         elif kind == "ready":
             self.ready = True
+            self._snapshot_interval = SNAPSHOT_S[record["kind"]]
             self.at_epoch, self.at_step = record["epoch"], record["step"]
         elif kind == "snapshot":
             self._snapshot_pending = False
