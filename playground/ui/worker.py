@@ -119,7 +119,7 @@ class _Worker:
                             "y_train": data.y_train, "points_val": data.points_val, "y_val": data.y_val,
                             "steps_per_epoch": trainer.steps_per_epoch, "epoch": trainer.epoch,
                             "step": trainer.step, "device": trainer.device.type})
-        if trainer.blocks and trainer.step == 0:
+        if trainer.blocks and trainer.step == 0 and trainer.exp.train.probe_every:  # 0: probes are off
             self.outbox.append(trainer.probe_untrained())
         self._snapshot(trainer)
         self._start_thread(trainer)
