@@ -90,10 +90,6 @@ def set_block_dropout(plan: BlockPlan, block: nn.Sequential, p: float) -> None:
         block.add_module("drop", nn.Dropout(p) if plan.type == "dense" else nn.Dropout2d(p))
 
 
-def count_parameters(net: nn.Module) -> int:
-    return sum(p.numel() for p in net.parameters())
-
-
 def layer_weights(net: nn.Module) -> list[torch.Tensor]:
     """Weights of dense and conv layers (not biases, not norm scales): what L1 and L2 penalise."""
     return [m.weight for m in net.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]

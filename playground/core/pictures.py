@@ -3,6 +3,8 @@ pictures and the window that draws them (numpy only: the window's process has no
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 # wider layers are drawn as one box with a count: their units' pictures and weights are not sent
@@ -19,3 +21,9 @@ def plane_grid(extent: float, resolution: int) -> np.ndarray:
 
 def pictured(units: int) -> bool:
     return units <= MAX_PICTURED_UNITS
+
+
+def latest_snapshot(records: list[dict], kind: str) -> Optional[dict]:
+    """The newest ``snapshot`` record of ``kind`` ("points" or "image") in a batch of records: a
+    view draws only that one, the ones before it are already stale."""
+    return next((r for r in reversed(records) if r["type"] == "snapshot" and r.get("kind") == kind), None)

@@ -14,6 +14,7 @@ from playground.core.plan import activations_per_example, count_parameters, plan
 if TYPE_CHECKING:
     from playground.core.spec import Experiment
 
+TASK_DATA = {"classification": "classes", "regression": "numeric targets"}  # what a loss for the task needs
 MAX_LAYERS = 32
 MAX_PARAMETERS = 20_000_000  # 80 MB of float32 weights, about 4x that while training with Adam
 MAX_STEP_ACTIVATIONS = 50_000_000  # numbers one training step keeps for its backward pass: ~200 MB
@@ -39,7 +40,9 @@ def check_experiment(exp: "Experiment") -> None:
                 raise SpecError(f"optim.betas[{i}]", f"must be >= 0 and < 1, got {b}")
     loss = resolved_loss(exp, info.task)
     if info.task not in LOSSES[loss].tasks:
-        raise SpecError("train.loss", f"{loss} needs classes; {exp.data.name} is a regression set: use mse")
+        needs = " or ".join(TASK_DATA[task] for task in LOSSES[loss].tasks)
+        fitting = ", ".join(entry.name for entry in LOSSES if info.task in entry.value.tasks)
+        raise SpecError("train.loss", f"{loss} needs {needs}; {exp.data.name} is a {info.task} set: use {fitting}")
     if len(exp.model.layers) > MAX_LAYERS:
         raise SpecError("model.layers", f"at most {MAX_LAYERS} layers, got {len(exp.model.layers)}")
     input_shape = info.image_shape if info.kind == "image" else (len(exp.data.features),)

@@ -20,7 +20,7 @@ from superqt.utils import signals_blocked
 
 from playground.core.registry import Registry
 from playground.ui import colors
-from playground.ui.forms import rich_tip
+from playground.ui.forms import compact_combo, fit_popup, rich_tip
 
 
 def format_number(value: float, digits: int = 4) -> str:
@@ -353,9 +353,8 @@ class ChoiceCombo(QComboBox):
         for entry in registry:
             self.addItem(entry.label, entry.name)
             self.setItemData(self.count() - 1, rich_tip(entry.label, entry.tip), Qt.ItemDataRole.ToolTipRole)
-        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.setMinimumContentsLength(4)
-        self.view().setMinimumWidth(self.view().sizeHintForColumn(0) + 28)  # the popup shows whole labels
+        compact_combo(self, 4)
+        fit_popup(self)  # the popup shows whole labels
         self.currentIndexChanged.connect(self._refresh_tip)
         self._refresh_tip()
 

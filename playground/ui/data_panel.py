@@ -23,9 +23,11 @@ from playground.ui import colors
 from playground.ui.controls import ChoiceCombo, LabeledSlider, NumberField
 from playground.ui.forms import (FieldForm, SpecPanel, align_labels, fit_popup, hint_label, message_label,
                                  rich_tip)
+from playground.ui.network.coloring import feature_image
 
 ICON_SIZE = 48
 FEATURE_ICON_SIZE = 16
+FEATURE_EXTENT = 6.0  # TensorFlow Playground draws the feature pictures over [-6, 6]^2
 
 LECTURE_PREPROCESS = ("Lecture: zero-centre and normalise the inputs. If you don't, the loss is very sensitive "
                       "to small changes of the weights, and optimisation is harder.")
@@ -89,17 +91,6 @@ def dataset_image(name: str, size: int = ICON_SIZE) -> QImage:
         image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
         image.fill(QColor("#eeeeee"))
         return image
-
-
-@functools.lru_cache(maxsize=None)
-def feature_image(name: str, size: int = FEATURE_ICON_SIZE) -> QImage:
-    """A feature as TensorFlow Playground draws it: its value over the plane, orange < 0 < blue."""
-    ticks = np.linspace(-6, 6, size)
-    xx, yy = np.meshgrid(ticks, ticks[::-1])
-    values = FEATURES[name](np.stack([xx.ravel(), yy.ravel()], axis=1))
-    values = values / max(float(np.abs(values).max()), 1e-9)
-    rgb = np.ascontiguousarray(colors.diverging_rgb(values).reshape(size, size, 3))
-    return QImage(rgb.tobytes(), size, size, 3 * size, QImage.Format.Format_RGB888).copy()
 
 
 def short_label(label: str) -> str:
@@ -264,7 +255,7 @@ class DataPanel(SpecPanel):
         button = QToolButton()
         button.setObjectName(f"feature_{entry.name}")
         button.setText(entry.label)
-        button.setIcon(QIcon(QPixmap.fromImage(feature_image(entry.name))))
+        button.setIcon(QIcon(QPixmap.fromImage(feature_image(entry.name, FEATURE_EXTENT, FEATURE_ICON_SIZE))))
         button.setIconSize(QSize(FEATURE_ICON_SIZE, FEATURE_ICON_SIZE))
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         button.setCheckable(True)

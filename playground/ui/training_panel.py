@@ -23,7 +23,7 @@ from playground.core.choices import DATASETS, LOSSES, OPTIMIZERS, SCHEDULES
 from playground.core.losses import resolved_loss
 from playground.core.optimizers import Optimizer, resolved_lr
 from playground.core.registry import Entry
-from playground.core.schedules import lr_curve, lr_factor, schedule_params
+from playground.core.schedules import lr_curve, schedule_params
 from playground.core.spec import Experiment, OptimSpec, ScheduleSpec, TrainSpec, field_help
 from playground.ui import colors
 from playground.ui.controls import ChoiceCombo, LogControl, NumberField, format_number
@@ -395,13 +395,10 @@ class TrainingPanel(SpecPanel):
         shape = (epochs, exp.schedule)
         if shape != self._preview_shape:
             self._preview_shape = shape
-            if epochs <= PREVIEW_POINTS:
-                self._preview_epochs = np.arange(epochs)
-                self._preview_factors = np.asarray(lr_curve(exp.schedule, 1.0, epochs))
-            else:  # a million epochs: sample the same function instead of drawing every one
-                self._preview_epochs = np.unique(np.linspace(0, epochs - 1, PREVIEW_POINTS).round().astype(int))
-                self._preview_factors = np.array([lr_factor(exp.schedule, int(e), epochs)
-                                                  for e in self._preview_epochs])
+            # every epoch, or for a million of them PREVIEW_POINTS samples of the same function
+            self._preview_epochs = (np.arange(epochs) if epochs <= PREVIEW_POINTS else
+                                    np.unique(np.linspace(0, epochs - 1, PREVIEW_POINTS).round().astype(int)))
+            self._preview_factors = np.asarray(lr_curve(exp.schedule, 1.0, epochs, self._preview_epochs))
         elif lr0 == self._preview_lr:
             return
         self._preview_lr = lr0

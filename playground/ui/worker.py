@@ -17,7 +17,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 SEND_INTERVAL_S = 0.02  # batch records: one pipe message per ~20 ms of training
 
@@ -57,7 +57,6 @@ class _Worker:
         self.outbox: deque = deque()
         self.trainer = None
         self.thread: Optional[threading.Thread] = None
-        self.run: Any = None  # the run of the current trainer
         self._counters: Optional[tuple] = None
         self._send_lock = threading.Lock()  # the command loop and the sender both flush
         self.alive = True
@@ -98,7 +97,6 @@ class _Worker:
         from playground.core.trainer import Trainer
 
         self._stop_trainer()
-        self.run = run
         try:
             state, start = None, (0, 0)
             if checkpoint:

@@ -54,6 +54,17 @@ def type_into(qtbot, field: QLineEdit, text: str, key=Qt.Key.Key_Return) -> None
     qtbot.keyClick(field, key)
 
 
+def type_refused(qtbot, window: Window, field: QLineEdit, text: str, path: str) -> dict[str, str]:
+    """Type a number the spec refuses: it is proposed once, as ``path``; the experiment stays as it
+    was and the field shows its old value again. Returns the marks the panel then shows."""
+    start, before = window.exp.to_dict(), field.text()
+    type_into(qtbot, field, text)
+    assert len(window.emitted) == 1 and list(window.emitted[0]) == [path]
+    assert window.exp.to_dict() == start
+    assert field.text() == before
+    return marks(window.panel)
+
+
 def marks(panel) -> dict[str, str]:
     """Every error mark the panel shows: {marked widget's name: its message}, and the panel's own
     label under "panel"; empty when nothing is marked."""

@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPen
 
 from playground.core.choices import ACTIVATIONS
+from playground.core.features import feature_matrix
+from playground.core.pictures import plane_grid
 from playground.ui import colors
 
 PEN_LEVELS = 16  # weights are drawn in steps of 1/16: few distinct pens, made once
@@ -34,6 +36,14 @@ def activation_scale(maps: np.ndarray, activation: str) -> float:
         return max(abs(bounds[0]), abs(bounds[1]))
     peak = float(np.nanmax(np.abs(maps))) if np.size(maps) else 0.0
     return peak if peak > 1e-12 else 1.0
+
+
+@lru_cache(maxsize=64)
+def feature_image(name: str, extent: float, size: int) -> QImage:
+    """An input feature's value over the plane [-extent, extent]^2, coloured as the units' outputs:
+    what the data panel's feature buttons and the network's input column picture."""
+    values = feature_matrix(plane_grid(extent, size), [name])[:, 0].reshape(1, size, size)
+    return map_images(values, activation_scale(values, "linear"))[0]
 
 
 def weight_pen(w: float) -> QPen:

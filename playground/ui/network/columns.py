@@ -8,22 +8,19 @@ for text that is not a number; the panel decides what happens.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Callable, Optional
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from playground.core.choices import ACTIVATIONS, FEATURES, INITIALIZERS, NORMS
-from playground.core.features import feature_matrix
-from playground.core.pictures import MAX_PICTURED_UNITS, plane_grid
+from playground.core.pictures import MAX_PICTURED_UNITS
 from playground.core.plan import BlockPlan
 from playground.core.spec import LayerSpec, ModelSpec, field_help
 from playground.ui import colors
 from playground.ui.controls import ChoiceCombo, NumberField, caption, format_number, tool_button
 from playground.ui.forms import rich_tip
-from playground.ui.network.coloring import activation_scale, map_images
+from playground.ui.network.coloring import feature_image
 from playground.ui.network.drawing import LABEL_GAP, NODE_MAX, NodeBand, ShapeView
 
 ROW_H, ROW_GAP = 22, 2  # at the default 9 pt font; rows grow with a larger one
@@ -64,13 +61,6 @@ class LayerChoice(ChoiceCombo):
 
     def _label(self) -> str:
         return short_label(super()._label())
-
-
-@lru_cache(maxsize=64)
-def feature_image(name: str, extent: float) -> QImage:
-    """What an input feature is over the data's plane, as the units' pictures show their outputs."""
-    values = feature_matrix(plane_grid(extent, FEATURE_RES), [name])[:, 0].reshape(1, FEATURE_RES, FEATURE_RES)
-    return map_images(values, activation_scale(values, "linear"))[0]
 
 
 class Column(QWidget):
@@ -297,7 +287,7 @@ class InputColumn(Column):
             return
         self.names = list(features)
         self.band.set_count(len(features), [FEATURES.entry(n).label for n in features])
-        self.band.set_images([feature_image(n, info.extent) for n in features])
+        self.band.set_images([feature_image(n, info.extent, FEATURE_RES) for n in features])
         widest = max(self.fontMetrics().horizontalAdvance(FEATURES.entry(n).label) for n in features)
         self.fit_width(widest + LABEL_GAP + 28)
 

@@ -18,6 +18,7 @@ import numpy as np
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from playground.core.choices import DATASETS
+from playground.core.pictures import latest_snapshot
 from playground.core.plan import BlockPlan, plan_blocks
 from playground.core.spec import Experiment, ModelSpec, field_help
 from playground.ui.controls import ChoiceCombo, NumberField, caption
@@ -219,9 +220,9 @@ class NetworkPanel(SpecPanel):
 
     def add(self, records: list[dict]) -> None:
         """Draw the newest points snapshot of the batch (older ones would be painted over at once)."""
-        snapshots = [r for r in records if r.get("type") == "snapshot" and r.get("kind") == "points"]
-        if snapshots:
-            self.set_snapshot(snapshots[-1])
+        latest = latest_snapshot(records, "points")
+        if latest is not None:
+            self.set_snapshot(latest)
 
     def clear(self) -> None:
         """A new run: its untrained network has other pictures and weights."""

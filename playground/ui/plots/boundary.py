@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from playground.core.pictures import latest_snapshot
 from playground.ui import colors
 from playground.ui.plots import style
 
@@ -88,13 +89,11 @@ class BoundaryView(QWidget):
     # -- the view contract ---------------------------------------------------------------------
     def add(self, records: list[dict]) -> None:
         """The run's data set (``ready``) and its latest field (the batch's last points snapshot)."""
-        latest = None
         for r in records:
             if r["type"] == "ready" and r.get("kind") == "points":
                 self.set_points(r["points_train"], r["y_train"], r["points_val"], r["y_val"], r["task"],
                                 r["num_classes"])
-            elif r["type"] == "snapshot" and r.get("kind") == "points":
-                latest = r
+        latest = latest_snapshot(records, "points")
         if latest is not None:
             self.set_snapshot(latest)
 

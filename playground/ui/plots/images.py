@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QBoxLayout, QToolTip, QWidget
 
+from playground.core.pictures import latest_snapshot
 from playground.ui import colors
 from playground.ui.plots import style
 
@@ -422,10 +423,7 @@ class ImageView(QWidget):
 
     def add(self, records: list[dict]) -> None:
         """Only the batch's latest image snapshot is drawn: the ones before it are already stale."""
-        latest = None
-        for r in records:
-            if r["type"] == "snapshot" and r.get("kind") == "image":
-                latest = r
+        latest = latest_snapshot(records, "image")
         if latest is not None:
             self.set_snapshot(latest)
 

@@ -101,8 +101,7 @@ class MetricsPlots(QWidget):
         self.no_acc_label.setStyleSheet(f"color: {colors.TEXT}; background: white;")
 
         loss_item, acc_item, lr_item = (p.getPlotItem() for p in (self.loss_plot, self.acc_plot, self.lr_plot))
-        self.batch_curve = loss_item.plot(pen=style.pen(pale(BATCH_COLOR), 1), connect="finite")
-        self.batch_curve.opts["autoDownsampleFactor"] = 1.5
+        self.batch_curve = style.live_curve(loss_item, pale(BATCH_COLOR), 1)
         self.batch_curve.setZValue(-1)  # under the epoch curves
         self._curves: dict[str, pg.PlotDataItem] = {}
         for name, item, color in (("train_loss", loss_item, colors.TRAIN),
@@ -175,7 +174,7 @@ class MetricsPlots(QWidget):
         for r in steps:
             losses = np.array(r["loss"], dtype=float)  # null: NaN, a gap
             self._batches.append(np.vstack([r["step"] + 1 + np.arange(len(losses)), losses]))
-        if self._hidden():
+        if style.in_hidden_tab(self):
             self._stale = True
         else:
             self._redraw()
@@ -189,7 +188,7 @@ class MetricsPlots(QWidget):
         self._set_x_range(1.0)
         self.loss_plot.getPlotItem().setYRange(0.0, 1.0, padding=0.02)
         self._has_acc = None  # the next run's first epoch says; until then the layout stays as it is
-        if self._hidden():
+        if style.in_hidden_tab(self):
             self._stale = True
         else:
             self._redraw_all()  # now: titles and curves of the old run go at once
@@ -222,10 +221,6 @@ class MetricsPlots(QWidget):
             self._redraw_all()
 
     # -- internals -------------------------------------------------------------------------
-    def _hidden(self) -> bool:
-        """In a hidden tab of a shown window: keep the numbers, draw when shown."""
-        return self.window().isVisible() and not self.isVisible()
-
     def _redraw_all(self) -> None:
         self._redraw()
         self._secondary.cancel()
@@ -245,8 +240,7 @@ class MetricsPlots(QWidget):
         x, batch_x = self._x()
         for name in ("train_loss", "val_loss"):
             style.draw(self._curves[name], x, self._epochs.column(COLUMN[name]))
-        self.batch_curve.opts["antialias"] = len(batch_x) <= style.SMOOTH_POINTS
-        self.batch_curve.setData(batch_x, self._batches.column(1))
+        style.draw(self.batch_curve, batch_x, self._batches.column(1), dots=False)
         self._fit_ranges(x, batch_x)
         self._secondary.throttle()
 

@@ -273,8 +273,8 @@ class ProbePlots(QWidget):
             self._prepare.start()
 
     def _request_draw(self) -> None:
-        if self.window().isVisible() and not self.isVisible():
-            self._stale = True  # in a hidden tab: keep the numbers, draw when shown
+        if style.in_hidden_tab(self):
+            self._stale = True
         else:
             self._throttle.throttle()
 

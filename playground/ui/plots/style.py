@@ -220,6 +220,12 @@ def plot_widget(title: Optional[str] = None, x: Optional[str] = None, y: Optiona
     return widget
 
 
+def in_hidden_tab(widget) -> bool:
+    """Hidden in a shown window (another tab is in front): a view keeps the numbers and draws
+    when it is shown, not for nobody."""
+    return widget.window().isVisible() and not widget.isVisible()
+
+
 # -- curves -------------------------------------------------------------------------------------
 def fast_curves(item: pg.PlotItem) -> None:
     """Long runs stay cheap: draw only the visible range, reduced to min/max per pixel column."""
