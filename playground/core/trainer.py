@@ -117,6 +117,7 @@ class Trainer:
         self._interval = 0.0  # slow motion: seconds from one step's start to the next's
         self._due = 0.0  # when the next step may start
         self._go = True  # fast path: running at full speed, not stopped, nothing queued
+        self._closing = False  # the run has ended and still serves what was queued before
 
     def on_record(self, record: Record) -> None:
         """Hand a record on, marked with this run."""
@@ -153,10 +154,11 @@ class Trainer:
     def call_soon(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` in the training thread before the next step, or at once there while paused:
         the safe way for another thread to look at the model (e.g. a decision-boundary picture).
-        After the run has ended nothing trains, so ``fn`` runs at once in the caller's thread (a new
-        LR set then is the one a continued run goes on with, and what the run reports)."""
+        What was queued when the run ends is still served (see ``_finish``); after that nothing
+        trains, so ``fn`` runs at once in the caller's thread (a new LR set then is the one a
+        continued run goes on with, and what the run reports)."""
         with self._cond:
-            if self._end is None:
+            if self._end is None or self._closing:
                 self._changes.append(fn)
                 self._go = False
                 self._cond.notify_all()
@@ -441,9 +443,15 @@ class Trainer:
                                  f"{advice}")
 
     def _finish(self, reason: str, message: str) -> None:
+        """End the run. Requests queued before the end are still served here, in order (a picture
+        of the last step, a save): none is lost; one that extends the run lets it go on instead."""
         self._report_steps()
-        self._end = {"type": "end", "reason": reason, "message": message, "epoch": self.epoch, "step": self.step}
-        self.on_record(self._end)
+        end = {"type": "end", "reason": reason, "message": message, "epoch": self.epoch, "step": self.step}
+        with self._cond:
+            self._end, self._closing = end, True
+        self._run_changes()
+        if self._end is end:
+            self.on_record(end)
 
     def _control(self, running: bool) -> None:
         with self._cond:
@@ -460,6 +468,7 @@ class Trainer:
         while True:
             with self._cond:
                 if not self._changes:
+                    self._closing = False
                     self._refresh_go()
                     return
                 change = self._changes.popleft()

@@ -68,6 +68,7 @@ class TrainingSession(QObject):
         self._snapshot_interval = SNAPSHOT_S["points"]
         self._snapshot_due = 0.0
         self._snapshot_pending = False
+        self._pictured_step: Optional[int] = None  # the step of the current run's latest picture
         self._start_process()
         self._timer = QTimer(self)
         self._timer.setInterval(max(1, 1000 // fps))
@@ -84,6 +85,7 @@ class TrainingSession(QObject):
         self.ready = False
         self.at_epoch = self.at_step = 0
         self._snapshot_pending = True  # the worker sends a first snapshot by itself
+        self._pictured_step = None
         self._send("load", self.run, exp.to_json(), str(checkpoint) if checkpoint else None, running, self._interval)
         self._set_state(RUNNING if running else READY)
         return self.run
@@ -222,8 +224,11 @@ class TrainingSession(QObject):
         self._check_process(out)
         if out:
             self.records.emit(out)
+        # a picture of every step the network has moved to: while running at most every
+        # _snapshot_interval, otherwise at once (after a Step, a pause, the end of a run)
         now = time.monotonic()
-        if self.state == RUNNING and now >= self._snapshot_due:
+        moved = self.ready and self.at_step != self._pictured_step
+        if moved and (self.state != RUNNING or now >= self._snapshot_due):
             self._snapshot_due = now + self._snapshot_interval
             self._request_snapshot()
 
@@ -238,11 +243,10 @@ class TrainingSession(QObject):
             self.at_epoch, self.at_step = record["epoch"], record["step"]
         elif kind == "snapshot":
             self._snapshot_pending = False
+            self._pictured_step = record["step"]
         elif kind == "end":
             self.at_epoch, self.at_step = record.get("epoch", self.at_epoch), record.get("step", self.at_step)
             self._set_state(FINISHED)
-            self._snapshot_pending = False
-            self._request_snapshot()
 
     def _poll(self) -> bool:
         try:

@@ -129,6 +129,7 @@ class TrainingPanel(SpecPanel):
         line = QHBoxLayout(hint_row)
         line.setContentsMargins(0, 0, 0, 0)
         self.lr_hint = hint_label(object_name="lr_hint")
+        self.lr_hint.setWordWrap(False)  # one line, always: a wrapping label asked for two and then gave them back
         self.lr_reset = QToolButton()
         self.lr_reset.setObjectName("lr_reset")
         self.lr_reset.setAutoRaise(True)
@@ -137,6 +138,8 @@ class TrainingPanel(SpecPanel):
         self.lr_reset.clicked.connect(lambda: self._emit({"optim.lr": None}))
         line.addWidget(self.lr_hint, 1)
         line.addWidget(self.lr_reset)
+        # as tall with the hint as with the button: the groups below stay put when they swap
+        hint_row.setFixedHeight(max(self.lr_reset.sizeHint().height(), self.lr_hint.sizeHint().height()))
         form.addRow("", hint_row)
 
         self.momentum = NumberField("momentum", allow_empty=True, step=0.05)
@@ -298,8 +301,8 @@ class TrainingPanel(SpecPanel):
             self.optimizer.set_choice(optim.name)
         full_batch = entry.value.full_batch
         self.lr.setValue(resolved_lr(optim))
-        self.lr_hint.setText(f"not used: {entry.label} {LINE_SEARCH}" if full_batch
-                             else f"(default) {entry.label}'s own LR" if optim.lr is None else "")
+        self.lr_hint.setText("not used (line search)" if full_batch
+                             else "(default) the optimizer's own LR" if optim.lr is None else "")
         self.lr_reset.setVisible(optim.lr is not None and not full_batch)
         self.momentum.setValue(optim.momentum)
         betas = optim.betas or (None, None)

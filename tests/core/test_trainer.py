@@ -174,6 +174,33 @@ def test_call_soon_runs_in_the_training_thread_also_while_paused():
     thread.join(5)
 
 
+def test_a_request_queued_as_the_run_ends_is_served_before_the_end_record():
+    """A picture or a save asked for during the last step was dropped: the run ended with it queued."""
+    served = []
+
+    def on_record(record):
+        if record["type"] == "epoch" and record["epoch"] == 2:  # the last epoch, before the run ends
+            trainer.call_soon(lambda: served.append(("request", trainer.step)))
+        served.append((record["type"], record.get("step")))
+
+    trainer = Trainer(Experiment.from_dict({"train": {"epochs": 2}}), on_record)
+    trainer.run()
+    assert served[-2:] == [("request", 50), ("end", 50)]
+
+
+def test_more_epochs_asked_for_as_the_run_ends_let_it_go_on():
+    def on_record(record):
+        if record["type"] == "epoch" and record["epoch"] == 2:
+            trainer.call_soon(lambda: trainer.extend(1))
+        records.append(record)
+
+    records = []
+    trainer = Trainer(Experiment.from_dict({"train": {"epochs": 2}}), on_record)
+    end = trainer.run()
+    assert [r["epoch"] for r in records if r["type"] == "epoch"] == [0, 1, 2, 3]
+    assert [r["type"] for r in records].count("end") == 1 and end["epoch"] == 3
+
+
 def test_slow_motion_spaces_the_steps_and_stop_still_ends_at_once():
     import time
 

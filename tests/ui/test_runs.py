@@ -247,3 +247,25 @@ def test_the_toolbar_does_not_shift_when_play_turns_into_pause(qtbot, settings):
     texts.add(window.play_button.text())
     assert texts == {"Pause", "Continue"}
     assert window.counter_label.mapTo(window, window.counter_label.rect().topLeft()) == after_play
+
+
+def test_the_pictures_follow_step_and_pause_to_the_step_the_counters_show(qtbot, settings):
+    """Found driving the window with xdotool: after Step (or Pause) the boundary and the digits'
+    predictions stayed at an older step than the counters said; pictures came only while running."""
+    window = open_window(qtbot, settings)
+    recorder = Recorder(window)
+    wait_ready(qtbot, window)
+
+    def pictured(step: int) -> bool:
+        return any(r["type"] == "snapshot" and r["step"] == step for r in recorder.records)
+
+    recorder.wait(qtbot, lambda: pictured(0))
+    untrained = window.boundary.image_item.image.copy()
+    window.step_action.trigger()
+    recorder.wait(qtbot, lambda: pictured(1))
+    assert window.session.at_step == 1
+    assert not np.array_equal(window.boundary.image_item.image, untrained)
+    window.play_action.trigger()
+    qtbot.waitUntil(lambda: window.session.at_step > 100, timeout=WAIT_MS)
+    window.play_action.trigger()  # pause
+    qtbot.waitUntil(lambda: pictured(window.session.at_step), timeout=WAIT_MS)

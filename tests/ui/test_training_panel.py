@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit
+from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QLineEdit
 
 from playground.core.choices import LOSSES, OPTIMIZERS, SCHEDULES
 from playground.core.optimizers import Optimizer, resolved_lr
@@ -477,6 +477,8 @@ def test_everything_fits_a_narrow_dock(qtbot):
                                          "optim.weight_decay": 1e-4}), "/tmp/panel_training_adam.png"),
              (Experiment().with_changes({"optim.name": "lbfgs", "schedule.name": "exponential"}),
               "/tmp/panel_training_lbfgs.png")]
+    shots += [(Experiment().with_changes({"optim.name": name}), f"/tmp/panel_training_{name}.png")
+              for name in OPTIMIZERS.names()]  # each at its own default LR
     for exp, path in shots:
         panel.set_experiment(exp)
         qtbot.wait(20)
@@ -490,3 +492,18 @@ def test_everything_fits_a_narrow_dock(qtbot):
     qtbot.wait(20)
     assert clipped(panel) == []
     holder.grab().save("/tmp/panel_training_error.png")
+
+
+def test_the_groups_below_stay_put_when_the_lr_leaves_its_default(panel, qtbot):
+    """Found driving the window: the schedule group and all under it jumped when the LR's grey
+    '(default)' hint gave way to its 'use default' button, and back."""
+    window = Window(panel, Experiment())
+    schedule = next(box for box in panel.findChildren(QGroupBox) if box.title() == "Learning-rate schedule")
+    top = schedule.y()
+    type_into(qtbot, find(panel, "lr_value", QLineEdit), "0.1")
+    qtbot.waitUntil(lambda: shown(panel, "lr_reset"))
+    panel.layout().activate()
+    assert window.exp.optim.lr == 0.1 and schedule.y() == top
+    find(panel, "lr_reset").click()
+    panel.layout().activate()
+    assert window.exp.optim.lr is None and schedule.y() == top
