@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="time the trainer against a bare PyTorch loop and print the ratios")
     bench.add_argument("--seconds", type=float, default=3.0, help="time per measurement (default 3)")
+    bench.add_argument("--window", action="store_true",
+                       help="instead: what an edit and a frame of records cost the window's panels and views")
+    bench.add_argument("--rounds", type=int, default=10, help="with --window: rounds to time (default 10)")
     bench.set_defaults(func=_bench)
 
     presets = sub.add_parser("presets", help="list the shipped experiments")
@@ -214,6 +217,11 @@ def _export(args) -> int:
 
 
 def _bench(args) -> int:
+    if args.window:
+        from playground.ui.bench import run_window_bench
+
+        run_window_bench(rounds=max(args.rounds, 1), out=sys.stdout)
+        return EXIT_OK
     from playground.core.bench import run_bench
     from playground.core.devices import use_few_threads
 

@@ -111,12 +111,7 @@ class _Worker:
             trainer.pause()
         trainer.set_step_interval(interval)
         self.trainer = trainer
-        data = trainer.data
-        self.outbox.append({"type": "ready", "run": run, "kind": data.info.kind, "task": data.info.task,
-                            "num_classes": data.info.num_classes, "points_train": data.points_train,
-                            "y_train": data.y_train, "points_val": data.points_val, "y_val": data.y_val,
-                            "steps_per_epoch": trainer.steps_per_epoch, "epoch": trainer.epoch,
-                            "step": trainer.step, "device": trainer.device.type})
+        self.outbox.append(ready_record(trainer))
         if trainer.blocks and trainer.step == 0 and trainer.exp.train.probe_every:  # 0: probes are off
             self.outbox.append(trainer.probe_untrained())
         self._snapshot(trainer)
@@ -214,6 +209,15 @@ class _Worker:
         self.alive = False
         self.sender.join()
         self._flush()
+
+
+def ready_record(trainer) -> dict:
+    """What the window learns of a run when its trainer exists: its data and where it starts."""
+    data = trainer.data
+    return {"type": "ready", "run": trainer.run_id, "kind": data.info.kind, "task": data.info.task,
+            "num_classes": data.info.num_classes, "points_train": data.points_train, "y_train": data.y_train,
+            "points_val": data.points_val, "y_val": data.y_val, "steps_per_epoch": trainer.steps_per_epoch,
+            "epoch": trainer.epoch, "step": trainer.step, "device": trainer.device.type}
 
 
 def _error(e: Exception, run) -> dict:

@@ -7,8 +7,6 @@ Every emitted change is applied the way the main window does it: ``exp.with_chan
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -20,7 +18,7 @@ from playground.core.snapshot import snapshot
 from playground.core.spec import Experiment
 from playground.core.trainer import Trainer
 from playground.ui.network import NetworkPanel
-from playground.ui.network.columns import LayerChoice, short_label
+from playground.ui.network.columns import LayerChoice, LayerColumn, short_label
 from playground.ui.network.drawing import NodeBand
 from tests.ui import panel_helpers
 
@@ -463,10 +461,12 @@ def test_layer_settings_can_be_hidden(panel):
     assert child(panel, "remove_layer", QPushButton).isVisibleTo(panel)
 
 
-# -- speed (the edit storm while training) ------------------------------------------------------------
+# -- the edit storm while training ----------------------------------------------------------------
 
 
-def test_set_experiment_stays_cheap_in_an_edit_storm(panel):
+def test_an_edit_storm_reuses_the_columns_it_has(panel):
+    """Every edit during training shows a new experiment: the columns of layer types seen before are
+    reused, never built again, which keeps an edit cheap (``playground bench --window`` times it)."""
     base = Experiment()
     storm = [base, base.with_changes({"model.layers[0].units": 5}),
              base.with_changes({"model.layers": [{"units": 4}, {"units": 2}, {"units": 3}]}),
@@ -474,14 +474,12 @@ def test_set_experiment_stays_cheap_in_an_edit_storm(panel):
              load_experiment("spiral_deep_relu"), base.with_changes({"model.activation": "relu"})]
     for exp in storm:  # every column type built once
         show(panel, exp)
-    slowest = 0.0
+    columns = set(panel.findChildren(LayerColumn))
     for _ in range(5):
         for exp in storm:
-            start = time.perf_counter()
             panel.set_experiment(exp)
-            slowest = max(slowest, time.perf_counter() - start)
             QApplication.processEvents()
-    assert slowest < 0.060
+            assert set(panel.findChildren(LayerColumn)) == columns
 
 
 # -- a view of training --------------------------------------------------------------------------------
@@ -550,15 +548,6 @@ def test_stale_snapshot_is_ignored(panel, qtbot, snapshots):
     assert child(panel, "layer2_nodes", NodeBand).image(0) is not None
     assert len(panel.canvas.connections()) == 2 * 5 + 5 * 2 + 2 * 2
     panel.add([{"type": "snapshot", "run": 1, "kind": "image"}])  # nothing to draw for images
-
-
-def test_snapshot_add_is_cheap(panel, snapshots):
-    _, snap = snapshots
-    show(panel, Experiment())
-    start = time.perf_counter()
-    for _ in range(20):
-        panel.add([snap])
-    assert (time.perf_counter() - start) / 20 < 0.020
 
 
 def test_wide_layers_skip_their_lines(panel):

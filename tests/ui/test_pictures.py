@@ -7,7 +7,6 @@ Each test also saves a PNG of its widget under /tmp/plots_*.png, to look at by e
 from __future__ import annotations
 
 import itertools
-import time
 
 import numpy as np
 import pytest
@@ -154,18 +153,13 @@ def test_boundary_follows_the_view_contract(qtbot):
     batch = [{"type": "counters", "run": 1, "epoch": 0, "step": 0}, points_ready("classification", 2, n=1500),
              {"type": "snapshot", "run": 1, "kind": "image", "images": np.zeros((1, 8, 8))},
              points_snapshot(np.full((48, 48), 0.25)), points_snapshot(np.full((48, 48), 0.75))]
-    start = time.perf_counter()
     view.add(batch)
-    added = time.perf_counter() - start
     assert len(view.train_scatter.data) == 1500
     assert view.image_item.image[0, 0] == 0.75  # the batch's latest field
-    start = time.perf_counter()
     view.clear()
-    cleared = time.perf_counter() - start
     assert view.image_item.image is None
     assert len(view.train_scatter.data) == 0 and len(view.val_scatter.data) == 0
     assert (view.image_item, view.train_scatter, view.val_scatter, view.colour_bar) == items
-    assert added < 0.1 and cleared < 0.01, (added, cleared)  # a few ms each; generous for slow CI
 
 
 # -- images -------------------------------------------------------------------------------------
@@ -302,7 +296,7 @@ def test_confusion_matrix_counts_and_colours(qtbot):
 
 def test_image_view_follows_the_view_contract(qtbot):
     """add() draws the batch's latest image snapshot and ignores the rest; clear() blanks both
-    pictures without rebuilding them; both cheap."""
+    pictures without rebuilding them."""
     rng = np.random.default_rng(7)
     view = ImageView()
     qtbot.addWidget(view)
@@ -311,9 +305,7 @@ def test_image_view_follows_the_view_contract(qtbot):
     new["confusion"][3, 3] = 321
     batch = [points_ready("classification", 2), {"type": "counters", "run": 1, "epoch": 1, "step": 9},
              points_snapshot(np.zeros((8, 8))), old, new]
-    start = time.perf_counter()
     view.add(batch)
-    added = time.perf_counter() - start
     assert view.confusion.cell_text(3, 3) == "321"
     assert len(view.predictions.texts) == 32
     save_png(qtbot, view, "images", (480, 330))
@@ -321,14 +313,11 @@ def test_image_view_follows_the_view_contract(qtbot):
     save_png(qtbot, view, "images_wide", (1000, 400))
     assert view.box.direction() == QBoxLayout.Direction.LeftToRight
 
-    start = time.perf_counter()
     view.clear()
-    cleared = time.perf_counter() - start
     assert view.predictions.texts == [] and view.confusion.classes == 0
     assert view.predictions.title() == "Predictions"
     assert (view.predictions, view.confusion) == children
     view.grab()  # paints blank without data
-    assert added < 0.05 and cleared < 0.01, (added, cleared)
 
 
 def test_edge_cases_do_not_raise(qtbot):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -184,3 +185,16 @@ def test_scripted_mode_prints_its_figures_and_saves_a_screenshot(tmp_path):
 def test_scripted_mode_fails_loudly_on_a_bad_preset(capsys):
     assert main(["--preset", "nope", "--exit-after", "2"]) == 2
     assert "no experiment file or preset named 'nope'" in capsys.readouterr().err
+
+
+def test_the_window_bench_prints_each_panels_and_each_views_costs(capsys):
+    """``playground bench --window``: the figures behind the edit storm, part by part."""
+    assert main(["bench", "--window", "--rounds", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    figure = r"\d+\.\d / \d+\.\d"
+    assert re.fullmatch(rf"set_experiment over 9 edits: data {figure}   training {figure}   network {figure}",
+                        lines[1])
+    rows = {line.split()[0]: line for line in lines[2:]}
+    for view in ("metrics", "probes", "BoundaryView", "ImageView", "network"):
+        assert len(re.findall(figure, rows[view])) == 4, rows[view]  # clear, first, frame, repaint
+    assert [line.split()[0] for line in lines if not line.startswith(" ")][2:] == ["spiral_deep_relu", "digits_cnn"]
