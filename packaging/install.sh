@@ -36,4 +36,9 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q "torch==${TORCH_VERSION:-2.13.0}"
 .venv/bin/python -m pip install -q -e ".$extras"
+if [[ -n "$extras" ]]; then
+    # tests compare our ImageNet networks with torchvision's own classes; its wheel is built for CUDA
+    # torch, so it goes in without its dependencies and the test imports it without its compiled ops
+    .venv/bin/python -m pip install -q --no-deps "torchvision==${TORCHVISION_VERSION:-0.28.0}"
+fi
 echo "installed: $(.venv/bin/python -c 'import torch, playground; print("playground", playground.__version__, "torch", torch.__version__)')"

@@ -67,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--rounds", type=int, default=10, help="with --window: rounds to time (default 10)")
     bench.set_defaults(func=_bench)
 
+    pretrain = sub.add_parser("pretrain", help="train a shipped backbone from its source experiment "
+                                               "(resources/backbones/NAME.json) and write its checkpoint")
+    pretrain.add_argument("name", help="the backbone, e.g. glyphs_cnn")
+    pretrain.add_argument("--out", type=Path, help="write here instead of over the shipped file")
+    pretrain.add_argument("--quiet", action="store_true", help="no progress bar")
+    pretrain.set_defaults(func=_pretrain)
+
     presets = sub.add_parser("presets", help="list the shipped experiments")
     presets.set_defaults(func=_presets)
     return parser
@@ -227,6 +234,18 @@ def _bench(args) -> int:
 
     use_few_threads()
     run_bench(seconds=args.seconds, out=sys.stdout)
+    return EXIT_OK
+
+
+def _pretrain(args) -> int:
+    from playground.core.backbones import backbones_dir
+    from playground.core.pretrain import pretrain, source_experiment
+
+    exp = source_experiment(args.name)
+    progress = _Progress(exp.train.epochs, sys.stderr, enabled=not args.quiet)
+    end = pretrain(args.name, args.out, lambda r: progress.update(r) if r["type"] == "epoch" else None)
+    progress.close()
+    print(f"{end['message']}; wrote {args.out or backbones_dir() / (args.name + '.safetensors')}")
     return EXIT_OK
 
 

@@ -14,8 +14,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
-from playground.core.checkpoint_file import (FORMAT, VERSION, CheckpointError, checkpoint_info,
-                                             checkpoint_metadata)
+from playground.core.checkpoint_file import checkpoint_info
+from playground.core.checkpoint_header import FORMAT, VERSION, CheckpointError, checkpoint_metadata
 from playground.core.files import write_atomic
 from playground.core.spec import Experiment
 

@@ -6,20 +6,12 @@ a checkpoint there costs neither torch's import nor a copy of the tensors.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from playground.core.checkpoint_header import CheckpointError, peek_metadata
 from playground.core.errors import SpecError
 from playground.core.spec import Experiment
-
-FORMAT = "playground-checkpoint"
-VERSION = "1"
-MAX_HEADER = 100_000_000  # safetensors' own limit on the JSON header
-
-
-class CheckpointError(ValueError):
-    pass
 
 
 @dataclass
@@ -27,29 +19,6 @@ class CheckpointInfo:
     experiment: Experiment
     epoch: int
     step: int
-
-
-def checkpoint_metadata(head: bytes, path: Path) -> dict:
-    """The metadata of a safetensors file from its first bytes: 8 bytes of little-endian length,
-    then that much JSON. A truncated or foreign file is named as such."""
-    not_ours = CheckpointError(f"{path} is not a checkpoint this app wrote (expected a safetensors file)")
-    if len(head) < 8:
-        raise not_ours
-    size = int.from_bytes(head[:8], "little")
-    if size <= 0 or size > MAX_HEADER or 8 + size > len(head):
-        raise not_ours
-    try:
-        header = json.loads(head[8:8 + size])
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise not_ours from None
-    meta = header.get("__metadata__") if isinstance(header, dict) else None
-    if not isinstance(meta, dict):
-        raise not_ours
-    if meta.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is a safetensors file but not a playground checkpoint")
-    if meta.get("version") != VERSION:
-        raise CheckpointError(f"{path} is a checkpoint of format version {meta.get('version')}; this app reads {VERSION}")
-    return meta
 
 
 def checkpoint_info(meta: dict, path: Path) -> CheckpointInfo:
@@ -65,13 +34,4 @@ def checkpoint_info(meta: dict, path: Path) -> CheckpointInfo:
 
 def peek_checkpoint(path: str | Path) -> CheckpointInfo:
     """The experiment and counters of a checkpoint, reading only its header."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            head = f.read(8)
-            size = int.from_bytes(head, "little") if len(head) == 8 else 0
-            if 0 < size <= MAX_HEADER:
-                head += f.read(size)
-    except OSError as e:
-        raise CheckpointError(f"cannot read {path}: {e.strerror or e}") from None
-    return checkpoint_info(checkpoint_metadata(head, path), path)
+    return checkpoint_info(peek_metadata(path), Path(path))

@@ -56,11 +56,16 @@ def init_weight(weight: torch.Tensor, init: str, init_std: float, activation: st
     getattr(nn.init, entry.function)(weight, **arguments)
 
 
-def build_model(model: "ModelSpec", input_shape: tuple[int, ...], outputs: int, init_std: Optional[float] = None
-                ) -> tuple[nn.Sequential, list[BlockPlan]]:
+def build_model(model: "ModelSpec", input_shape: tuple[int, ...], outputs: int, init_std: Optional[float] = None,
+                prefix: str = "") -> tuple[nn.Sequential, list[BlockPlan]]:
     """Build the modules first, then initialise block by block: the exported script does the same,
     in the same order, so that both draw the same random numbers."""
-    plans = plan_blocks(model, input_shape, outputs)
+    plans = plan_blocks(model, input_shape, outputs, prefix)
+    return build_blocks(model, plans, init_std), plans
+
+
+def build_blocks(model: "ModelSpec", plans: list[BlockPlan], init_std: Optional[float] = None) -> nn.Sequential:
+    """The modules of planned blocks, initialised in order (a transfer head is built this way too)."""
     net = nn.Sequential(OrderedDict((p.name, _block_module(p)) for p in plans))
     std = model.init_std if init_std is None else init_std
     for plan in plans:
@@ -70,7 +75,7 @@ def build_model(model: "ModelSpec", input_shape: tuple[int, ...], outputs: int, 
             continue
         init_weight(layer.weight, plan.init, std, plan.activation)
         nn.init.zeros_(layer.bias)
-    return net, plans
+    return net
 
 
 def hidden_blocks(net: nn.Sequential, plans: list[BlockPlan]) -> list[tuple[BlockPlan, nn.Sequential]]:

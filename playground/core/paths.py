@@ -12,3 +12,9 @@ def resources_dir() -> Path:
     if override:
         return Path(override)
     return Path(__file__).resolve().parents[2] / "resources"
+
+
+def resolve_path(text: str) -> Path:
+    """A path in an experiment file: ``{resources}/`` stands for the shipped resources folder, so a
+    preset can name its sample folder wherever the app is installed; ``~`` is the user's home."""
+    return Path(os.path.expanduser(text.replace("{resources}", str(resources_dir()))))

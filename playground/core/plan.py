@@ -45,15 +45,16 @@ class BlockPlan:
         return fan_in * size + size + (2 * size if has_norm else 0)
 
 
-def plan_blocks(model: "ModelSpec", input_shape: tuple[int, ...], outputs: int) -> list[BlockPlan]:
-    """Walk the layers, tracking shapes; the one place that decides what the network looks like."""
+def plan_blocks(model: "ModelSpec", input_shape: tuple[int, ...], outputs: int, prefix: str = "") -> list[BlockPlan]:
+    """Walk the layers, tracking shapes; the one place that decides what the network looks like.
+    ``prefix`` names a transfer head's blocks apart from the backbone's (``head_dense1``)."""
     plans: list[BlockPlan] = []
     shape = tuple(input_shape)
     counts: dict[str, int] = {}
 
     def name_for(kind: str) -> str:
         counts[kind] = counts.get(kind, 0) + 1
-        return f"{kind}{counts[kind]}"
+        return f"{prefix}{kind}{counts[kind]}"
 
     def flatten(index: Optional[int]) -> None:
         nonlocal shape

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from playground.core.activations import ACTIVATIONS
+from playground.core.backbones import BACKBONES, STRATEGIES
 from playground.core.data import PREPROCESS
 from playground.core.datasets import DATASETS
 from playground.core.errors import SpecError
@@ -67,6 +68,13 @@ class DataSpec:
     features: list[str] = opt(lambda: ["x1", "x2"], choices=_choices(FEATURES))
     preprocess: str = opt("none", choices=_choices(PREPROCESS))
     augment: AugmentSpec = opt(AugmentSpec)
+    classes: Optional[list[int]] = opt(None, lo=0, hi=999, help="Only these classes (by index), relabelled 0, 1, ... "
+                                                               "in this order; omitted: all.")
+    per_class: Optional[int] = opt(None, lo=1, hi=100_000, help="Few-shot: this many labelled training examples per "
+                                                               "class, the rest for validation; omitted: val_fraction.")
+    path: Optional[str] = opt(None, help="The folder of your own images (one subfolder per class).")
+    image_size: Optional[int] = opt(None, lo=8, hi=512, help="Folder images are resized to this many pixels square; "
+                                                             "omitted: what the backbone expects, else 32.")
 
 
 LAYER_TYPES = ("dense", "conv", "pool", "flatten")
@@ -148,6 +156,24 @@ class TrainSpec:
 
 
 @dataclass
+class TransferSpec:
+    backbone: str = opt("none", choices=_choices(BACKBONES, "none"),
+                        help="The pretrained network to start from; none: an ordinary run.")
+    path: Optional[str] = opt(None, help="backbone 'checkpoint': the .safetensors file of a playground run.")
+    cut: Optional[str] = opt(None, help="The last backbone block kept; omitted: the backbone's feature end.")
+    strategy: str = opt("linear_probe", choices=_choices(STRATEGIES))
+    open_blocks: int = opt(1, lo=1, hi=64, help="fine_tune_top: how many of the backbone's top blocks train.")
+    backbone_lr: float = opt(0.1, lo=0.0, hi=1.0, lo_open=True,
+                             help="The backbone's LR as a share of the head's (parameter groups).")
+    head_epochs: int = opt(0, lo=0, hi=1_000_000, help="Two phases: only the head trains for this many epochs, then "
+                                                       "the strategy's blocks open with the optimizer rebuilt.")
+
+    @property
+    def enabled(self) -> bool:
+        return self.backbone != "none"
+
+
+@dataclass
 class Experiment:
     title: str = opt("", help="Shown in the preset menu.")
     description: str = opt("", help="Two lines on what the experiment shows.")
@@ -156,6 +182,7 @@ class Experiment:
     optim: OptimSpec = opt(OptimSpec)
     schedule: ScheduleSpec = opt(ScheduleSpec)
     train: TrainSpec = opt(TrainSpec)
+    transfer: TransferSpec = opt(TransferSpec)
 
     # -- JSON ---------------------------------------------------------------------------------
     @classmethod
@@ -255,6 +282,8 @@ def _dump(obj: Any) -> Any:
             value = getattr(obj, f.name)
             if value is not None:
                 out[f.name] = _dump(value)
+        if isinstance(obj, Experiment) and not obj.transfer.enabled:
+            del out["transfer"]  # an ordinary run's file stays as it was
         return out
     if isinstance(obj, list):
         return [_dump(v) for v in obj]

@@ -10,7 +10,10 @@ belong to, from the moment they are made:
   not finite. Sent at every epoch's end, every ``STEPS_CHUNK`` steps and when a run ends.
 - ``{"type": "probe", "step", "layers": [...]}`` (see probes.py), at step 0 and every ``probe_every``.
 - ``{"type": "message", "level", "text"}`` for things the user should know (a device fallback, a
-  loss that explodes without becoming NaN).
+  loss that explodes without becoming NaN, folder images that were skipped).
+- ``{"type": "phase", "epoch", "step", "open", "text"}``: a two-phase transfer run opens its backbone
+  blocks (``open``) with the optimizer rebuilt, from epoch ``epoch``.
+- ``{"type": "download", "file", "done", "total"}``: pretrained weights arriving (first use only).
 - ``{"type": "end", "reason": "completed" | "diverged" | "stopped" | "error", "message", ...}`` last.
 """
 
@@ -25,6 +28,7 @@ from typing import Any, Callable, Optional
 import torch
 
 from playground.core.augment import augment_batch, augment_enabled
+from playground.core.backbones import folder_format
 from playground.core.checkpoint import apply_weights
 from playground.core.data import PreparedData, prepare_data
 from playground.core.devices import resolve_device
@@ -35,10 +39,10 @@ from playground.core.plan import activations_per_example
 from playground.core.probes import ActivationProbe
 from playground.core.schedules import lr_factor
 from playground.core.spec import Experiment
-from playground.core.validate import MAX_STEP_ACTIVATIONS
+from playground.core.transfer import TransferModel, build_transfer, frozen_children, param_groups
+from playground.core.validate import MAX_STEP_ACTIVATIONS, backbone_activations
 
 Record = dict
-GroupMaker = Callable[[torch.nn.Sequential, list], list[dict]]
 STEPS_CHUNK = 200  # per-step losses go out at least this often
 EXPLODING = 10.0  # a whole epoch's batch losses above this many times the untrained loss: say so
 
@@ -46,11 +50,6 @@ EXPLODING = 10.0  # a whole epoch's batch losses above this many times the untra
 def _finite(value: Optional[float]) -> Optional[float]:
     """Records stay strict JSON: a NaN or infinite figure is reported as null."""
     return value if value is not None and math.isfinite(value) else None
-
-
-def single_group(net: torch.nn.Sequential, plans: list) -> list[dict]:
-    """Every trainable parameter at the base LR (a transfer-learning mode passes its own maker)."""
-    return [{"params": [p for p in net.parameters() if p.requires_grad], "name": "all", "lr_scale": 1.0}]
 
 
 class Trainer:
@@ -61,7 +60,7 @@ class Trainer:
     """
 
     def __init__(self, exp: Experiment, on_record: Optional[Callable[[Record], None]] = None, *,
-                 run: Any = None, data: Optional[PreparedData] = None, param_groups: GroupMaker = single_group,
+                 run: Any = None, data: Optional[PreparedData] = None,
                  state_dict: Optional[dict] = None, start: tuple[int, int] = (0, 0)):
         self.exp = exp.copy()
         self.run_id = run
@@ -69,24 +68,40 @@ class Trainer:
         self.device, device_note = resolve_device(exp.train.device)
         level = "info" if exp.train.device == "auto" else "warning"
         self._notes = [(level, device_note)] if device_note else []
-        self.data = data if data is not None else prepare_data(exp.data)
+        if data is None:
+            folder = folder_format(exp) if exp.data.name == "folder" else None
+            data = prepare_data(exp.data, folder)
+        self.data = data
         info = self.data.info
         self.loss_name = resolved_loss(exp, info.task)
         self.classification = info.task == "classification"
+        if self.data.skipped:
+            shown = "; ".join(f"{path} ({why})" for path, why in self.data.skipped[:5])
+            more = f" and {len(self.data.skipped) - 5} more" if len(self.data.skipped) > 5 else ""
+            self._notes.append(("warning", f"Skipped {len(self.data.skipped)} file(s) of the folder: {shown}{more}."))
 
         torch.manual_seed(exp.train.seed)
-        self.net, self.plans = build_model(exp.model, self.data.input_shape, max(info.num_classes, 1))
+        self.transfer: Optional[TransferModel] = None
+        per_example = 0
+        if exp.transfer.enabled:
+            self.transfer = build_transfer(exp, max(info.num_classes, 1), self._download_progress)
+            self.net, self.plans = self.transfer.net, self.transfer.plans
+            per_example = backbone_activations(self.transfer.backbone)
+        else:
+            self.net, self.plans = build_model(exp.model, self.data.input_shape, max(info.num_classes, 1))
         if state_dict is not None:
             apply_weights(self.net, state_dict, "the checkpoint")
         self.net.to(self.device)
-        self.blocks = hidden_blocks(self.net, self.plans)
+        self._all_blocks = hidden_blocks(self.net, self.plans)
+        self.blocks = self._all_blocks
         self._weights = layer_weights(self.net)
         # evaluation goes through a split in chunks that hold no more than a training step may
-        self._eval_chunk = max(1, MAX_STEP_ACTIVATIONS // max(activations_per_example(self.plans), 1))
+        per_example += activations_per_example(self.plans)
+        self._eval_chunk = max(1, MAX_STEP_ACTIVATIONS // max(per_example, 1))
 
         self.x_train, self.y_train = self._tensors(self.data.x_train, self.data.y_train)
         self.x_val, self.y_val = self._tensors(self.data.x_val, self.data.y_val)
-        self.optimizer = build_optimizer(param_groups(self.net, self.plans), exp.optim)
+        self._images = (self.x_train, self.x_val)
         self._closure = OPTIMIZERS[exp.optim.name].full_batch  # L-BFGS steps with a closure
         self.full_batch = self._closure or exp.train.batch_size == 0 \
             or exp.train.batch_size >= len(self.x_train)
@@ -94,6 +109,10 @@ class Trainer:
         self._batch_gen = torch.Generator(device=self.device).manual_seed(exp.train.seed)
         self._augment_gen = torch.Generator(device=self.device).manual_seed(exp.train.seed + 1)
         self._augmenting = augment_enabled(exp.data.augment, info.kind)
+        self._phase_two = self.transfer is None or exp.transfer.head_epochs <= start[0]
+        if self.transfer is not None:
+            self._lock(self._phase_two)
+        self.optimizer = build_optimizer(self._param_groups(), exp.optim)
 
         self.epoch, self.step = start  # epochs and optimizer steps completed
         self.lr = resolved_lr(exp.optim) * lr_factor(exp.schedule, self.epoch, exp.train.epochs)
@@ -361,6 +380,44 @@ class Trainer:
                 right += int((out.argmax(1) == ys).sum())
         return loss_sum / len(x), (right / len(x) if self.classification else None)
 
+    # -- transfer learning ----------------------------------------------------------------------
+    def _param_groups(self) -> list[dict]:
+        if self.transfer is not None:
+            return param_groups(self.transfer, self.exp)
+        return [{"params": list(self.net.parameters()), "name": "all", "lr_scale": 1.0}]
+
+    def _lock(self, phase_two: bool) -> None:
+        """Freeze what this phase keeps fixed; while the whole backbone is frozen and nothing is
+        augmented, its features are computed once and the head trains on them."""
+        model = self.transfer
+        model.net.lock(frozen_children(self.exp, model.backbone, model.lockable, phase_two))
+        frozen = set(model.net.frozen)
+        cache = all(model.lockable[b] in frozen for b in model.lockable) and not self._augmenting
+        if cache != model.net.features_cached:
+            model.net.features_cached = False
+            if cache:
+                self.x_train, self.x_val = (model.net.features(x) for x in self._images)
+            else:
+                self.x_train, self.x_val = self._images
+            model.net.features_cached = cache
+        backbone = set(model.net.backbone)
+        self.blocks = [(p, b) for p, b in self._all_blocks if not (cache and p.name in backbone)]
+
+    def _open_phase_two(self) -> None:
+        """Phase two of a two-phase run: open the strategy's blocks and rebuild the optimizer (its
+        state belongs to the head-only phase)."""
+        self._phase_two = True
+        self._lock(True)
+        self.optimizer = build_optimizer(self._param_groups(), self.exp.optim)
+        opened = [b for b in self.transfer.lockable if self.transfer.lockable[b] not in self.transfer.net.frozen]
+        what = (f"{', '.join(opened)} open at {self.exp.transfer.backbone_lr:g}x the LR" if opened
+                else "nothing more opens (linear probe)")
+        self.on_record({"type": "phase", "epoch": self.epoch, "step": self.step, "open": opened,
+                        "text": f"Phase two from epoch {self.epoch}: {what}; the optimizer starts afresh."})
+
+    def _download_progress(self, done: int, total: int) -> None:
+        self.on_record({"type": "download", "file": self.exp.transfer.backbone, "done": done, "total": total})
+
     # -- internals ----------------------------------------------------------------------------
     def _tensors(self, x, y) -> tuple[torch.Tensor, torch.Tensor]:
         return (torch.as_tensor(x, device=self.device),
@@ -375,6 +432,8 @@ class Trainer:
         self.on_record({"type": "epoch", "epoch": self.epoch, "step": self.step, **metrics, "lr": self.lr})
 
     def _start_epoch(self) -> None:
+        if not self._phase_two and self.epoch >= self.exp.transfer.head_epochs:
+            self._open_phase_two()
         self.lr = resolved_lr(self.exp.optim) * lr_factor(self.exp.schedule, self.epoch, self.exp.train.epochs)
         self._set_group_lrs()
         if not self.net.training:

@@ -40,7 +40,7 @@ def test_the_expected_choices_are_registered():
     assert CLASSIFICATION_SETS == ["circle", "xor", "gauss", "spiral", "moons"]
     assert "digits" in DATASETS
     assert FEATURES.names() == ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin_x1", "sin_x2"]
-    assert PREPROCESS.names() == ["none", "center", "standardize"]
+    assert PREPROCESS.names() == ["none", "center", "standardize", "imagenet"]
 
 
 def run_pasted(function, *args):
