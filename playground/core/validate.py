@@ -4,17 +4,19 @@ limits on what a network may cost, checked on its plan before anything is alloca
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from math import prod
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
-from playground.core.backbones import BACKBONES, HEAD_PREFIX, STRATEGIES, BackbonePlan, backbone_plan, folder_format
+from playground.core.backbones import (BACKBONES, HEAD_PREFIX, STRATEGIES, BackbonePlan, backbone_plan,
+                                       folder_format, open_blocks)
 from playground.core.datasets import DATASETS
 from playground.core.errors import ShapeError, SpecError
 from playground.core.image_folder import FolderError, scan_folder
 from playground.core.losses import LOSSES, resolved_loss
 from playground.core.optimizers import OPTIMIZERS
 from playground.core.paths import resolve_path
-from playground.core.plan import activations_per_example, count_parameters, plan_blocks
+from playground.core.plan import BlockPlan, activations_per_example, count_parameters, plan_blocks
 
 if TYPE_CHECKING:
     from playground.core.spec import Experiment
@@ -59,15 +61,8 @@ def check_experiment(exp: "Experiment") -> None:
         raise SpecError("train.loss", f"{loss} needs {needs}; {exp.data.name} is a {info.task} set: use {fitting}")
     if len(exp.model.layers) > MAX_LAYERS:
         raise SpecError("model.layers", f"at most {MAX_LAYERS} layers, got {len(exp.model.layers)}")
-    input_shape = data_shape(exp)
-    backbone = check_transfer(exp, input_shape) if exp.transfer.enabled else None
-    try:
-        plans = plan_blocks(exp.model, backbone.out_shape if backbone else input_shape, max(classes, 1),
-                            HEAD_PREFIX if backbone else "")
-    except ShapeError as e:
-        raise SpecError(f"model.layers[{e.index}].type", str(e)) from None
-    if backbone is not None:
-        plans = backbone.plans + plans if backbone.plans else plans
+    net = outline(exp, classes)
+    plans, backbone = net.plans, net.backbone
     parameters = count_parameters(plans) + (sum(backbone.parameters.values()) if backbone and not backbone.plans else 0)
     if parameters > MAX_PARAMETERS:
         raise SpecError("model.layers", f"the network would have {parameters:,} parameters; at most "
@@ -99,6 +94,35 @@ def _check_classes(chosen: list[int], available: int) -> None:
             raise SpecError(f"data.classes[{i}]", f"there are {available} classes (0 to {available - 1}), got {c}")
     if len(set(chosen)) != len(chosen):
         raise SpecError("data.classes", "lists a class twice")
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The whole network a valid experiment trains, without torch: what the window draws."""
+
+    input_shape: tuple[int, ...]
+    classes: int  # outputs of a classifier (after data.classes); 0 for regression
+    backbone: Optional[BackbonePlan]  # a transfer run's pretrained part
+    plans: list[BlockPlan]  # every playground-made block: a checkpoint backbone's, then the head's
+    head: list[BlockPlan]  # the blocks model.layers makes (the whole network without a backbone)
+    open: list[str]  # the backbone blocks that train (all of them from epoch head_epochs on)
+
+
+def outline(exp: "Experiment", classes: Optional[int] = None) -> Outline:
+    info = DATASETS[exp.data.name]
+    if classes is None:
+        classes = folder_classes(exp) if exp.data.name == "folder" else info.num_classes
+        classes = len(exp.data.classes) if exp.data.classes is not None else classes
+    input_shape = data_shape(exp)
+    backbone = check_transfer(exp, input_shape) if exp.transfer.enabled else None
+    try:
+        head = plan_blocks(exp.model, backbone.out_shape if backbone else input_shape, max(classes, 1),
+                           HEAD_PREFIX if backbone else "")
+    except ShapeError as e:
+        raise SpecError(f"model.layers[{e.index}].type", str(e)) from None
+    plans = backbone.plans + head if backbone else head
+    opened = open_blocks(exp.transfer, backbone) if backbone else []
+    return Outline(tuple(input_shape), classes, backbone, plans, head, opened)
 
 
 def data_shape(exp: "Experiment") -> tuple[int, ...]:
