@@ -29,6 +29,8 @@ class DatasetInfo:
     image_shape: Optional[tuple[int, int, int]] = None  # (C, H, W) for images
     extent: float = 0.0  # points lie in [-extent, extent]^2
     fixed_size: bool = False  # a file of examples (ask for at most default_samples), not a generator
+    pixel_max: float = 1.0  # images: the value of full ink or full brightness
+    ink: bool = True  # images: drawn as dark ink on white (digits, glyphs), else as photos
 
 
 # -- 2D classification ----------------------------------------------------------------------------
@@ -256,7 +258,8 @@ DATASETS.add(
     "to build local bumps; use the MSE loss.",
 )
 DATASETS.add(
-    "digits", DatasetInfo("image", "classification", 10, 1797, digits, (1, 8, 8), fixed_size=True), "Digits (8×8)",
+    "digits", DatasetInfo("image", "classification", 10, 1797, digits, (1, 8, 8), fixed_size=True,
+                          pixel_max=16.0), "Digits (8×8)",
     "1,797 handwritten digits, 8×8 pixels with values 0 to 16 (UCI, CC BY 4.0). Ten classes: try "
     "flatten + dense layers, then conv layers; standardize the pixels first.",
 )
@@ -267,7 +270,7 @@ DATASETS.add(
     "the transfer-learning presets teach them from a few examples each.",
 )
 DATASETS.add(
-    "folder", DatasetInfo("image", "classification", 0, 0, None, None), "Your own images (folder)",
+    "folder", DatasetInfo("image", "classification", 0, 0, None, None, ink=False), "Your own images (folder)",
     "A folder with one subfolder per class of PNG or JPEG images (data.path): your photos, resized "
     "for the network (data.image_size, or what the backbone expects). Unreadable files are listed "
     "and skipped.",

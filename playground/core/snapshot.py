@@ -67,8 +67,11 @@ def points_snapshot(trainer: "Trainer", resolution: int = PLANE_RESOLUTION) -> d
 
 
 def image_snapshot(trainer: "Trainer", samples: int = 32) -> dict:
-    """Predictions for the first validation images and the confusion matrix over the whole split."""
+    """Validation images with the network's guesses, the misclassified ones first; the confusion
+    matrix over the whole split and each class's accuracy. Images go as uint8 pictures to show:
+    ``ink`` ones (digits, glyphs) with 255 for full ink, others (photos) as they are, in RGB."""
     x, y = (trainer.x_val, trainer.y_val) if len(trainer.x_val) else (trainer.x_train, trainer.y_train)
+    raw = trainer.data.x_val if len(trainer.x_val) else trainer.data.x_train
     classes = trainer.data.info.num_classes
     trainer.net.eval()
     try:
@@ -78,12 +81,24 @@ def image_snapshot(trainer: "Trainer", samples: int = 32) -> dict:
         trainer.net.train()
     confusion = torch.zeros(classes * classes, dtype=torch.int64, device=predicted.device)
     confusion.index_add_(0, y * classes + predicted, torch.ones_like(y))
-    shown = slice(0, min(samples, len(x)))
-    raw = trainer.data.x_val if len(trainer.x_val) else trainer.data.x_train
+    confusion = confusion.reshape(classes, classes).cpu().numpy()
+    labels, guesses = y.cpu().numpy(), predicted.cpu().numpy()
+    wrong = np.flatnonzero(labels != guesses)
+    shown = np.concatenate([wrong, np.flatnonzero(labels == guesses)])[:samples]
+    totals = confusion.sum(axis=1)
+    info = trainer.data.info
+    pixels = raw[shown] * trainer.data.std + trainer.data.mean  # back to the data's own values
+    pictures = np.clip(pixels / info.pixel_max * 255.0, 0, 255).astype(np.uint8)
+    pictures = pictures[:, 0] if pictures.shape[1] == 1 else pictures.transpose(0, 2, 3, 1)
     return {
         "kind": "image",
-        "images": (raw[shown] * trainer.data.std + trainer.data.mean)[:, 0],  # back to pixel values
-        "labels": y[shown].cpu().numpy(),
-        "predicted": predicted[shown].cpu().numpy(),
-        "confusion": confusion.reshape(classes, classes).cpu().numpy(),
+        "images": np.ascontiguousarray(pictures),
+        "ink": info.ink,
+        "labels": labels[shown],
+        "predicted": guesses[shown],
+        "confusion": confusion,
+        "class_names": list(trainer.data.class_names) or [str(c) for c in range(classes)],
+        "class_accuracy": [float(confusion[c, c] / totals[c]) if totals[c] else None for c in range(classes)],
+        "wrong": int(len(wrong)),
+        "total": int(len(labels)),
     }

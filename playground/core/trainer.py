@@ -13,7 +13,9 @@ belong to, from the moment they are made:
   loss that explodes without becoming NaN, folder images that were skipped).
 - ``{"type": "phase", "epoch", "step", "open", "text"}``: a two-phase transfer run opens its backbone
   blocks (``open``) with the optimizer rebuilt, from epoch ``epoch``.
-- ``{"type": "download", "file", "done", "total"}``: pretrained weights arriving (first use only).
+- ``{"type": "download", "file", "done", "total"}``: pretrained weights arriving (first use only),
+  and ``{"type": "progress", "what", "done", "total"}`` while a folder's images are read; both at
+  most ten times a second.
 - ``{"type": "end", "reason": "completed" | "diverged" | "stopped" | "error", "message", ...}`` last.
 """
 
@@ -70,7 +72,8 @@ class Trainer:
         self._notes = [(level, device_note)] if device_note else []
         if data is None:
             folder = folder_format(exp) if exp.data.name == "folder" else None
-            data = prepare_data(exp.data, folder)
+            data = prepare_data(exp.data, folder, self._throttled(
+                lambda done, total: {"type": "progress", "what": "Reading images", "done": done, "total": total}))
         self.data = data
         info = self.data.info
         self.loss_name = resolved_loss(exp, info.task)
@@ -84,7 +87,8 @@ class Trainer:
         self.transfer: Optional[TransferModel] = None
         per_example = 0
         if exp.transfer.enabled:
-            self.transfer = build_transfer(exp, max(info.num_classes, 1), self._download_progress)
+            self.transfer = build_transfer(exp, max(info.num_classes, 1), self._throttled(
+                lambda done, total: {"type": "download", "file": exp.transfer.backbone, "done": done, "total": total}))
             self.net, self.plans = self.transfer.net, self.transfer.plans
             per_example = backbone_activations(self.transfer.backbone)
         else:
@@ -415,8 +419,16 @@ class Trainer:
         self.on_record({"type": "phase", "epoch": self.epoch, "step": self.step, "open": opened,
                         "text": f"Phase two from epoch {self.epoch}: {what}; the optimizer starts afresh."})
 
-    def _download_progress(self, done: int, total: int) -> None:
-        self.on_record({"type": "download", "file": self.exp.transfer.backbone, "done": done, "total": total})
+    def _throttled(self, make: Callable[[int, int], Record]) -> Callable[[int, int], None]:
+        """A progress callback that reports at most ten times a second, and always the end."""
+        last = [0.0]
+
+        def report(done: int, total: int) -> None:
+            now = time.monotonic()
+            if done >= total or now - last[0] >= 0.1:
+                last[0] = now
+                self.on_record(make(done, total))
+        return report
 
     # -- internals ----------------------------------------------------------------------------
     def _tensors(self, x, y) -> tuple[torch.Tensor, torch.Tensor]:

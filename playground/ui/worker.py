@@ -161,6 +161,7 @@ class _Worker:
 
         try:
             save_checkpoint(path, trainer.exp, trainer.net, trainer.epoch, trainer.step)
+            self._say(trainer, {"type": "saved", "path": path})
             self._say(trainer, {"type": "message", "level": "info", "text": f"Saved the experiment and its weights to {path}"})
         except OSError as e:
             self._say(trainer, {"type": "message", "level": "warning", "text": f"Could not save {path}: {e}"})

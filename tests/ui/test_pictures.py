@@ -171,7 +171,7 @@ def digits_snapshot(rng: np.random.Generator, n: int = 32, classes: int = 10, mo
     confusion = rng.integers(0, most, (classes, classes))
     confusion[np.diag_indices(classes)] += 150
     return {"type": "snapshot", "run": 1, "kind": "image", "step": 100,
-            "images": rng.uniform(0, 16, (n, 8, 8)).astype(np.float32),
+            "images": rng.integers(0, 256, (n, 8, 8)).astype(np.uint8), "ink": True,
             "labels": labels, "predicted": predicted, "confusion": confusion}
 
 
@@ -221,8 +221,8 @@ def test_predictions_colour_right_and_wrong(qtbot):
     widget = ImagePredictions()
     qtbot.addWidget(widget)
     snap = digits_snapshot(rng)
-    snap["images"][0] = 16.0  # all ink
-    snap["images"][2] = 0.0  # all paper
+    snap["images"][0] = 255  # all ink
+    snap["images"][2] = 0  # all paper
     widget.set_snapshot(snap)
     assert len(widget.texts) == 32
     for k, (p, t) in enumerate(zip(snap["predicted"], snap["labels"])):
@@ -342,3 +342,25 @@ def test_edge_cases_do_not_raise(qtbot):
     shown = [rect for row in grid.counts for rect in row if rect is not None]
     assert_apart(shown)  # what does not fit is left out, never drawn over its neighbour
     confusion.grab()
+
+
+def test_photos_show_in_colour_with_class_names_and_each_class_accuracy(qtbot):
+    """A folder of photos: RGB pictures as they are, predictions named by class folder, the
+    misclassified first, and each true class's accuracy beside its row of the confusion matrix."""
+    view = ImageView()
+    qtbot.addWidget(view)
+    view.resize(640, 480)
+    red = np.zeros((2, 6, 6, 3), dtype=np.uint8)
+    red[..., 0] = 255
+    snap = {"type": "snapshot", "run": 1, "kind": "image", "step": 3, "images": red, "ink": False,
+            "labels": np.array([0, 1]), "predicted": np.array([1, 1]), "confusion": np.array([[3, 1], [0, 4]]),
+            "class_names": ["cat", "dog"], "class_accuracy": [0.75, 1.0], "wrong": 1, "total": 8}
+    view.add([snap])
+    predictions, confusion = view.predictions, view.confusion
+    assert predictions.texts == ["dog≠cat", "dog"]
+    assert predictions.title() == "Predictions: 1 of 8 wrong (shown first)"
+    colour = predictions.grab().toImage().pixelColor(predictions.layout_now().images[0].center().toPoint())
+    assert (colour.red(), colour.green(), colour.blue()) == (255, 0, 0)
+    assert confusion.row_names == ["cat 75%", "dog 100%"]
+    grid = confusion.layout_now()
+    assert grid.row_ticks[0].width() >= QFontMetricsF(grid.header_font).horizontalAdvance("dog 100%") - 0.5

@@ -1,4 +1,5 @@
-"""Image data: sample digits labelled with the network's guess, and the confusion matrix.
+"""Image data: validation images labelled with the network's guess (the misclassified first), and
+the confusion matrix with each class's accuracy.
 
 Both are painted with QPainter in plain widgets and laid out afresh from the widget's size: the
 number of columns, the image size and the font sizes are chosen so that every label fits inside
@@ -19,7 +20,6 @@ from playground.core.pictures import latest_snapshot
 from playground.ui import colors
 from playground.ui.plots import style
 
-PIXEL_MAX = 16.0  # the digits data set's pixel range is 0..16
 MARGIN = 3.0
 GAP = 4.0  # between neighbouring pictures, and between a picture and its label
 MIN_PT = 9  # nothing smaller: it must stay readable on a projector
@@ -90,14 +90,23 @@ def contrast_with_white(rgb: np.ndarray) -> np.ndarray:
     return 1.05 / (linear @ np.array([0.2126, 0.7152, 0.0722]) + 0.05)
 
 
-def ink_on_paper(images: np.ndarray) -> list[QImage]:
-    """0 = white, 16 = black, as the digits are usually shown; one small greyscale QImage each."""
-    grey = np.clip(255.0 - images * (255.0 / PIXEL_MAX), 0, 255).astype(np.uint8)
+def pictures_of(images: np.ndarray, ink: bool = True) -> list[QImage]:
+    """uint8 pictures as QImages: greyscale ink (255 = full ink) drawn dark on white, as digits are
+    usually shown; RGB (n, H, W, 3) and other greyscale as they are."""
+    images = np.asarray(images, dtype=np.uint8)
     out = []
-    for picture in grey:
-        h, w = picture.shape
-        out.append(QImage(np.ascontiguousarray(picture).tobytes(), w, h, w, QImage.Format.Format_Grayscale8).copy())
+    for picture in images:
+        picture = np.ascontiguousarray(255 - picture if ink and picture.ndim == 2 else picture)
+        h, w = picture.shape[:2]
+        if picture.ndim == 3:
+            out.append(QImage(picture.tobytes(), w, h, 3 * w, QImage.Format.Format_RGB888).copy())
+        else:
+            out.append(QImage(picture.tobytes(), w, h, w, QImage.Format.Format_Grayscale8).copy())
     return out
+
+
+def short(name: str, limit: int = 8) -> str:
+    return name if len(name) <= limit else name[:limit - 1] + "…"
 
 
 # -- sample predictions ---------------------------------------------------------------------------
@@ -206,25 +215,32 @@ class ImagePredictions(LaidOut):
         self.pictures: list[QImage] = []
         self.texts: list[str] = []
         self.right: list[bool] = []
+        self.wrong = self.total = None
 
     # -- data ----------------------------------------------------------------------------------
     def set_snapshot(self, snap: dict) -> None:
-        images = np.asarray(snap["images"], dtype=float)
+        images = np.asarray(snap["images"])
         labels = np.asarray(snap["labels"]).astype(int).reshape(-1)
         predicted = np.asarray(snap["predicted"]).astype(int).reshape(-1)
-        self.pictures = ink_on_paper(images) if images.ndim == 3 else []
+        names = snap.get("class_names") or [str(c) for c in range(max([*labels, *predicted], default=0) + 1)]
+        self.pictures = pictures_of(images, snap.get("ink", True)) if images.ndim in (3, 4) else []
         n = len(self.pictures)
         self.right = [bool(p == t) for p, t in zip(predicted[:n], labels[:n])]
-        self.texts = [str(p) if p == t else f"{p}≠{t}" for p, t in zip(predicted[:n], labels[:n])]
+        self.texts = [short(names[p]) if p == t else f"{short(names[p])}≠{short(names[t])}"
+                      for p, t in zip(predicted[:n], labels[:n])]
+        self.wrong, self.total = snap.get("wrong"), snap.get("total")
         self._changed()
 
     def clear(self) -> None:
         self.pictures, self.texts, self.right = [], [], []
+        self.wrong = self.total = None
         self._changed()
 
     def title(self) -> str:
         if not self.texts:
             return "Predictions"
+        if self.total:
+            return f"Predictions: {self.wrong} of {self.total} wrong (shown first)"
         return f"Predictions: {sum(self.right)} of {len(self.texts)} right"
 
     def label_colour(self, k: int) -> str:
@@ -278,7 +294,7 @@ class MatrixLayout:
     header_font: QFont
 
 
-def matrix_layout(size: QSize, classes: int, texts: list[list[str]]) -> MatrixLayout:
+def matrix_layout(size: QSize, classes: int, texts: list[list[str]], rows: list[str] = ()) -> MatrixLayout:
     """Axis titles "predicted" (top) and "true" (left), class numbers, then the cells filling the
     rest; counts in the largest font (MIN_PT..COUNT_PT) in which the widest count fits a cell. The
     title shares the "predicted" line where it fits, else takes a line of its own where that leaves
@@ -287,7 +303,8 @@ def matrix_layout(size: QSize, classes: int, texts: list[list[str]]) -> MatrixLa
     header = style.font(header_pt(height))
     metrics = QFontMetricsF(header)
     line = metrics.height()
-    tick_w = max(metrics.horizontalAdvance(str(k)) for k in range(max(classes, 1)))
+    rows = list(rows) or [str(k) for k in range(classes)]
+    tick_w = max((metrics.horizontalAdvance(t) for t in rows), default=metrics.horizontalAdvance("0"))
     left = MARGIN + line + GAP + tick_w + GAP
     sizes = font_sizes([t for row in texts for t in row], COUNT_PT)
     title = line_rect(style.font(header_pt(height), bold=True), "Confusion matrix", MARGIN, MARGIN)
@@ -334,6 +351,11 @@ class ConfusionMatrix(LaidOut):
 
     def set_snapshot(self, snap: dict) -> None:
         self.counts = np.asarray(snap["confusion"], dtype=np.int64)
+        names = snap.get("class_names") or [str(k) for k in range(self.classes)]
+        self.names = [short(n, 6) for n in names]
+        accuracy = snap.get("class_accuracy") or [None] * self.classes
+        # each true class's accuracy beside its row: the classes the network gets wrong, at a glance
+        self.row_names = [f"{n} {a:.0%}" if a is not None else n for n, a in zip(self.names, accuracy)]
         totals = self.counts.sum(axis=1, keepdims=True)
         fraction = np.divide(self.counts, totals, out=np.zeros(self.counts.shape), where=totals > 0)
         self.fill = colors.tint(np.array(colors.BLUE), 1.0 - fraction[..., None])  # (C, C, 3)
@@ -362,7 +384,7 @@ class ConfusionMatrix(LaidOut):
 
     def _make_layout(self) -> MatrixLayout:
         texts = [[self.cell_text(i, j) for j in range(self.classes)] for i in range(self.classes)]
-        return matrix_layout(self.size(), self.classes, texts)
+        return matrix_layout(self.size(), self.classes, texts, self.row_names)
 
     # -- Qt ------------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:
@@ -381,9 +403,9 @@ class ConfusionMatrix(LaidOut):
                                 grid.true.width()), centre, "true")
         painter.restore()
         for k, rect in enumerate(grid.column_ticks):
-            painter.drawText(rect, centre, str(k))
+            painter.drawText(rect, centre, self.names[k])
         for k, rect in enumerate(grid.row_ticks):
-            painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(k))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, self.row_names[k])
         grid_pen = QPen(QColor(colors.NEUTRAL[0], colors.NEUTRAL[1], colors.NEUTRAL[2]), 1)
         for i, row in enumerate(grid.cells):
             for j, cell in enumerate(row):
@@ -401,8 +423,8 @@ class ConfusionMatrix(LaidOut):
                 for j, cell in enumerate(row):
                     if cell.contains(QPointF(e.pos())):
                         total = int(self.counts[i].sum())
-                        QToolTip.showText(e.globalPos(), f"{self.cell_text(i, j)} of the {total} images of a {i} "
-                                                         f"were predicted {j}", self)
+                        QToolTip.showText(e.globalPos(), f"{self.cell_text(i, j)} of the {total} images of "
+                                                         f"{self.names[i]} were predicted {self.names[j]}", self)
                         return True
         return super().event(e)
 

@@ -2,7 +2,9 @@
 
 The epoch records draw the train and validation curves; the "steps" records draw each batch's
 training loss as a thin, pale curve under them, the one that shows a run climbing to its divergence
-before a second epoch record ever comes. Every curve is created once and fed views of a bounded
+before a second epoch record ever comes. A "phase" record (a transfer run opening its backbone)
+draws a marker across the plots. A companion run (the same experiment from scratch, trained side
+by side) is drawn dashed over the run's curves, fed its own records through ``add_companion``. Every curve is created once and fed views of a bounded
 ``style.History``, so a 100k-epoch run costs what a 4k-epoch one does.
 """
 
@@ -73,6 +75,8 @@ class MetricsPlots(QWidget):
         super().__init__(parent)
         self._epochs = style.History(len(FIELDS))
         self._batches = style.History(2)  # step, the loss of that step's batch
+        self._companion = style.History(len(FIELDS))  # a run trained beside this one
+        self._companion_name = ""
         self._steps_per_epoch = 1
         self._stale = False  # records arrived while the tab was hidden
         self._x_range, self._loss_range, self._lr_span = style.SteppedRange(), style.SteppedRange(), None
@@ -149,9 +153,23 @@ class MetricsPlots(QWidget):
         self.x_axis.currentTextChanged.connect(self._x_axis_changed)
         self.log_scale.toggled.connect(self._apply_log_scale)
 
+        self._companion_curves = {name: style.live_curve(item, color, style.LINE_WIDTH)
+                                  for name, item, color in (("train_loss", loss_item, colors.TRAIN),
+                                                            ("val_loss", loss_item, colors.VALIDATION),
+                                                            ("val_acc", acc_item, colors.VALIDATION))}
+        for curve in self._companion_curves.values():
+            curve.setPen(style.pen(curve.opts["pen"].color(), style.LINE_WIDTH, Qt.PenStyle.DashLine))
+        self._phases: list[dict] = []  # the run's phase records: a marker each
+        self._markers = [pg.InfiniteLine(angle=90, pen=style.pen(colors.TEXT, 1, Qt.PenStyle.DotLine),
+                                         label="phase two", labelOpts={"position": 0.9, "color": colors.TEXT})
+                         for _ in range(2)]
+        for item, marker in zip((loss_item, acc_item), self._markers):
+            item.addItem(marker, ignoreBounds=True)
+            marker.hide()
+
     # -- API -------------------------------------------------------------------------------
     def add(self, records: list[dict]) -> None:
-        """Take the run's epoch, steps and ready records; redraw once."""
+        """Take the run's epoch, steps, ready and phase records; redraw once."""
         epochs, steps = [], []
         for r in records:
             kind = r["type"]
@@ -161,6 +179,9 @@ class MetricsPlots(QWidget):
                 steps.append(r)
             elif kind == "ready":
                 self._steps_per_epoch = max(int(r["steps_per_epoch"]), 1)
+            elif kind == "phase":
+                self._phases.append(r)
+                self._place_markers()
         epochs = style.moving_on(epochs, "epoch", self._epochs.newest_x)
         steps = style.moving_on(steps, "step", self._batches.newest_x)
         if not epochs and not steps:
@@ -179,10 +200,32 @@ class MetricsPlots(QWidget):
         else:
             self._redraw()
 
+    def add_companion(self, records: list[dict], name: str) -> None:
+        """The epoch records of a run trained beside this one (``name`` goes in the legend)."""
+        epochs = style.moving_on([r for r in records if r["type"] == "epoch"], "epoch", self._companion.newest_x)
+        if name != self._companion_name:
+            self._companion_name = name
+            self._loss_title()
+        if epochs:
+            self._companion.append(style.column_block(epochs, FIELDS))
+            self._redraw_all()
+
+    def clear_companion(self) -> None:
+        self._companion.clear()
+        self._companion_name = ""
+        self._loss_title()
+        self._redraw_all()
+
+    def companion_data(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        x, y = self._companion_curves[name].getOriginalDataset()
+        return (np.empty(0), np.empty(0)) if x is None else (np.array(x), np.array(y))
+
     def clear(self) -> None:
         """A new run: forget the old one's points, titles and ranges; keep every item."""
         self._epochs.clear()
         self._batches.clear()
+        self._phases.clear()
+        self._place_markers()
         self._steps_per_epoch = 1
         self._x_range, self._loss_range, self._lr_span = style.SteppedRange(), style.SteppedRange(), None
         self._set_x_range(1.0)
@@ -226,6 +269,13 @@ class MetricsPlots(QWidget):
         self._secondary.cancel()
         self._redraw_secondary()
 
+    def _place_markers(self) -> None:
+        phase = self._phases[-1] if self._phases else None
+        for marker in self._markers:
+            marker.setVisible(phase is not None)
+            if phase is not None:
+                marker.setValue(phase["step"] if X_AXES[self.x_axis.currentText()] == "step" else phase["epoch"])
+
     def _x(self) -> tuple[np.ndarray, np.ndarray]:
         """x of the epoch points and of the batch points, in the chosen unit."""
         steps = self._batches.column(0)
@@ -240,6 +290,9 @@ class MetricsPlots(QWidget):
         x, batch_x = self._x()
         for name in ("train_loss", "val_loss"):
             style.draw(self._curves[name], x, self._epochs.column(COLUMN[name]))
+        companion_x = self._companion.column(COLUMN[X_AXES[self.x_axis.currentText()]])
+        for name in ("train_loss", "val_loss"):
+            style.draw(self._companion_curves[name], companion_x, self._companion.column(COLUMN[name]))
         style.draw(self.batch_curve, batch_x, self._batches.column(1), dots=False)
         self._fit_ranges(x, batch_x)
         self._secondary.throttle()
@@ -248,6 +301,8 @@ class MetricsPlots(QWidget):
         x, _ = self._x()
         for name in ("train_acc", "val_acc", "lr"):
             style.draw(self._curves[name], x, self._epochs.column(COLUMN[name]))
+        companion_x = self._companion.column(COLUMN[X_AXES[self.x_axis.currentText()]])
+        style.draw(self._companion_curves["val_acc"], companion_x, self._companion.column(COLUMN["val_acc"]))
         # the short plots say their latest value in the title, readable from the back of a room
         self._title(self.acc_plot, ACCURACY, "val_acc", lambda v: f"{v:.1%}")
         self._title(self.lr_plot, LEARNING_RATE, "lr", style.format_number)
@@ -271,13 +326,16 @@ class MetricsPlots(QWidget):
         """The legend in the title line: it never covers a curve and costs no height."""
         legend = style.line_legend_html(["train", "validation"], [colors.TRAIN, colors.VALIDATION])
         batch = f'<span style="color:{BATCH_COLOR}">&#9472;&#9472;</span>&nbsp;batches'
+        if self._companion_name:
+            batch += f"&nbsp;&nbsp;&nbsp; - - -&nbsp;{self._companion_name}"
         self.loss_plot.getPlotItem().setTitle(
             f'Loss&nbsp;&nbsp;&nbsp;<span style="font-weight:normal; font-size:{style.TICK_PT}pt">'
             f"{legend}&nbsp;&nbsp;&nbsp; {batch}</span>",
             size=f"{style.FONT_PT + 1}pt", color=colors.TEXT, bold=True)
 
     def _fit_ranges(self, x: np.ndarray, batch_x: np.ndarray) -> None:
-        right = finite_max(x[-1:], batch_x[-1:])
+        companion_x = self._companion.column(COLUMN[X_AXES[self.x_axis.currentText()]])
+        right = finite_max(x[-1:], batch_x[-1:], companion_x[-1:])
         top = self._x_range.fit(right)
         if top is not None:
             self._set_x_range(top)
@@ -285,8 +343,8 @@ class MetricsPlots(QWidget):
         if loss_item.getAxis("left").logMode:
             loss_item.enableAutoRange(y=True)
         else:
-            high = finite_max(*(self._epochs.column(COLUMN[n]) for n in ("train_loss", "val_loss")),
-                              self._batches.column(1))
+            high = finite_max(*(h.column(COLUMN[n]) for n in ("train_loss", "val_loss")
+                                for h in (self._epochs, self._companion)), self._batches.column(1))
             top = self._loss_range.fit(high)
             if top is not None:
                 loss_item.setYRange(0.0, top, padding=0.02)
@@ -315,4 +373,5 @@ class MetricsPlots(QWidget):
         self.loss_plot.getPlotItem().setLabel("bottom", X_AXES[text],
                                               **{"font-size": f"{style.FONT_PT}pt", "color": colors.TEXT})
         self._x_range = style.SteppedRange()
+        self._place_markers()
         self._redraw_all()  # the user's click: all three at once
