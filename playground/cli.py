@@ -17,11 +17,12 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_DIVERGED = 0, 2, 3
 def main(argv: Optional[list[str]] = None) -> int:
     args = _parser().parse_args(argv)
     from playground.core.checkpoint_file import CheckpointError
+    from playground.core.download import DownloadError
     from playground.core.errors import SpecError
 
     try:
         return args.func(args)
-    except (SpecError, CheckpointError) as e:
+    except (SpecError, CheckpointError, DownloadError) as e:  # a download's advice is a paragraph: whole
         return _fail(str(e))
     except RuntimeError as e:  # a missing resource or a torch problem, said in one line
         return _fail(str(e).splitlines()[0])
@@ -65,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--window", action="store_true",
                        help="instead: what an edit and a frame of records cost the window's panels and views")
     bench.add_argument("--rounds", type=int, default=10, help="with --window: rounds to time (default 10)")
+    bench.add_argument("--transfer", action="store_true",
+                       help="instead: time feature extraction of the ImageNet backbone and cached features "
+                            "against running the frozen backbone each step")
     bench.set_defaults(func=_bench)
 
     pretrain = sub.add_parser("pretrain", help="train a shipped backbone from its source experiment "
@@ -73,6 +77,34 @@ def _parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--out", type=Path, help="write here instead of over the shipped file")
     pretrain.add_argument("--quiet", action="store_true", help="no progress bar")
     pretrain.set_defaults(func=_pretrain)
+
+    from playground.core.sweep import DEFAULT_PER_CLASS, DEFAULT_SEEDS, DEFAULT_STRATEGIES, per_class_label
+
+    per_class = ",".join(per_class_label(pc) for pc in DEFAULT_PER_CLASS)
+    sweep = sub.add_parser("transfer-sweep", help="train each transfer strategy with few to all examples per "
+                                                  "class, several seeds each, and print the accuracy table",
+                           description="The lecture's transfer-learning table, measured: every strategy x "
+                                       "examples per class x seed is trained (data.seed and train.seed = the "
+                                       "seed) and its final validation accuracy kept. Writes DIR/sweep.json "
+                                       "and the plot DIR/sweep.png.")
+    sweep.add_argument("spec", nargs="?", default="transfer_linear_probe",
+                       help="a transfer experiment file (JSON) or preset name (default transfer_linear_probe)")
+    sweep.add_argument("--per-class", default=per_class, metavar="LIST",
+                       help="labelled training examples per class, comma-separated; 'all': all the data, split "
+                            f"by data.val_fraction (default {per_class})")
+    sweep.add_argument("--strategies", default=",".join(DEFAULT_STRATEGIES), metavar="LIST",
+                       help=f"comma-separated (default {','.join(DEFAULT_STRATEGIES)})")
+    sweep.add_argument("--seeds", type=int, default=DEFAULT_SEEDS,
+                       help=f"runs per cell, seeds 0, 1, ... (default {DEFAULT_SEEDS})")
+    sweep.add_argument("--epochs", type=int, help="train this many epochs instead of the file's")
+    _add_overrides(sweep)
+    sweep.add_argument("--scratch-lr", type=float, metavar="LR",
+                       help="the scratch strategy's learning rate (default: the experiment's, like the others)")
+    sweep.add_argument("--workers", type=int, default=2,
+                       help="training processes at once, one torch thread each (default 2)")
+    sweep.add_argument("--out", type=Path, help="folder for sweep.json and sweep.png (default runs/sweep-NAME)")
+    sweep.add_argument("--quiet", action="store_true", help="no progress lines")
+    sweep.set_defaults(func=_transfer_sweep)
 
     presets = sub.add_parser("presets", help="list the shipped experiments")
     presets.set_defaults(func=_presets)
@@ -132,6 +164,7 @@ def _run(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     metrics_path = out / "metrics.jsonl"
     progress = _Progress(exp.train.epochs, sys.stderr, enabled=not args.quiet)
+    downloads = _Downloads(sys.stderr, enabled=not args.quiet)
     last_epoch: dict = {}
     with open(metrics_path, "w", encoding="utf-8") as metrics:
         def on_record(record: dict) -> None:
@@ -140,6 +173,8 @@ def _run(args) -> int:
             if record["type"] == "epoch":
                 last_epoch.update(record)
                 progress.update(record)
+            elif record["type"] == "download":
+                downloads.update(record)
             elif record["type"] == "message" and record["level"] != "info":
                 progress.say(record["text"])
 
@@ -214,6 +249,24 @@ class _Progress:
             self.stream.flush()
 
 
+class _Downloads:
+    """Pretrained weights arriving ("download" records): a TerminalProgress line per file."""
+
+    def __init__(self, stream: TextIO, enabled: bool):
+        self.stream, self.enabled = stream, enabled
+        self._bars: dict = {}
+
+    def update(self, record: dict) -> None:
+        if not self.enabled:
+            return
+        from playground.core.download import TerminalProgress
+
+        name = record["file"]
+        if name not in self._bars:
+            self._bars[name] = TerminalProgress(f"downloading {name} weights", self.stream)
+        self._bars[name](record["done"], record["total"])
+
+
 def _export(args) -> int:
     from playground.core.export import export_script
 
@@ -224,6 +277,15 @@ def _export(args) -> int:
 
 
 def _bench(args) -> int:
+    if args.window and args.transfer:
+        return _fail("--window and --transfer are two different benchmarks: choose one")
+    if args.transfer:
+        from playground.core.bench import run_transfer_bench
+        from playground.core.devices import use_few_threads
+
+        use_few_threads()
+        run_transfer_bench(seconds=args.seconds, out=sys.stdout)
+        return EXIT_OK
     if args.window:
         from playground.ui.bench import run_window_bench
 
@@ -247,6 +309,125 @@ def _pretrain(args) -> int:
     progress.close()
     print(f"{end['message']}; wrote {args.out or backbones_dir() / (args.name + '.safetensors')}")
     return EXIT_OK
+
+
+def _per_class_list(text: str) -> list:
+    """``1,5,20,all`` -> [1, 5, 20, None]; a bad item is a SpecError naming it."""
+    from playground.core.errors import SpecError
+
+    values: list = []
+    for item in (part.strip() for part in text.split(",")):
+        if item.lower() == "all":
+            value = None
+        elif item.isdigit() and int(item) >= 1:
+            value = int(item)
+        else:
+            raise SpecError("", f"--per-class: {item!r} is not a count of examples per class (a whole number "
+                                f">= 1) nor 'all'; write e.g. --per-class 1,5,20,all")
+        if value not in values:
+            values.append(value)
+    return values
+
+
+def _strategy_list(text: str) -> list[str]:
+    from playground.core.backbones import STRATEGIES
+    from playground.core.errors import SpecError
+
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    for name in names:
+        if name not in STRATEGIES:
+            raise SpecError("", f"--strategies: unknown strategy {name!r}; choose from {', '.join(STRATEGIES.names())}")
+    if not names:
+        raise SpecError("", "--strategies: name at least one strategy")
+    return names
+
+
+def _transfer_sweep(args) -> int:
+    from playground.core.download import TerminalProgress
+    from playground.core.errors import SpecError
+    from playground.core.files import write_atomic
+    from playground.core.sweep import SweepResult, per_class_label, run_sweep
+
+    per_class = _per_class_list(args.per_class)
+    strategies = _strategy_list(args.strategies)
+    if args.seeds < 1:
+        raise SpecError("", f"--seeds: at least 1, got {args.seeds}")
+    if args.workers < 1:
+        raise SpecError("", f"--workers: at least 1, got {args.workers}")
+    if args.scratch_lr is not None and not args.scratch_lr > 0:
+        raise SpecError("", f"--scratch-lr: must be > 0, got {args.scratch_lr:g}")
+    exp = _load(args)
+    if args.epochs is not None:
+        exp = exp.with_overrides([f"train.epochs={args.epochs}"])
+    overrides = {"scratch": {"optim.lr": args.scratch_lr}} if args.scratch_lr is not None and "scratch" in strategies \
+        else {}
+    out = args.out or Path("runs") / f"sweep-{Path(args.spec).stem or 'transfer'}"
+    total = len(per_class) * len(strategies) * args.seeds
+    rows: list = []
+    width = max(len(s) for s in strategies)
+    started = time.monotonic()
+
+    def on_start(runs: int) -> None:
+        if not args.quiet:
+            print(f"{runs} runs ({len(strategies)} strategies x {len(per_class)} per-class counts x {args.seeds} "
+                  f"seeds, {exp.train.epochs} epochs each) on {min(args.workers, runs)} worker(s)", file=sys.stderr,
+                  flush=True)
+
+    def on_result(row) -> None:
+        rows.append(row)
+        if args.quiet:
+            return
+        accuracy = "-" if row.val_acc is None else f"{100 * row.val_acc:5.1f}%"
+        note = "" if row.end == "completed" else f" ({row.end})"
+        print(f"[{len(rows):>{len(str(total))}}/{total}] {row.strategy:<{width}}  per class "
+              f"{per_class_label(row.per_class):<4} seed {row.seed}: {accuracy}{note}  "
+              f"({row.seconds:.1f} s; {time.monotonic() - started:.0f} s in all)", file=sys.stderr, flush=True)
+
+    download = None if args.quiet else TerminalProgress(f"downloading {exp.transfer.backbone} weights")
+    try:
+        result = run_sweep(exp, per_class, strategies, args.seeds, on_result, args.workers, overrides=overrides,
+                           on_download=download, on_start=on_start)
+    except KeyboardInterrupt:  # keep what finished: the table and the files of the runs so far
+        result = SweepResult(strategies, per_class, args.seeds, rows, exp.to_dict(), overrides,
+                             time.monotonic() - started, args.workers)
+        order = {name: i for i, name in enumerate(strategies)}
+        result.rows.sort(key=lambda r: (order[r.strategy], per_class.index(r.per_class), r.seed))
+        print(f"interrupted: {len(rows)} of {total} runs finished", file=sys.stderr)
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, png_path = out / "sweep.json", out / "sweep.png"
+    write_atomic(json_path, result.to_json().encode("utf-8"))
+    print(result.table())
+    runs = f"{len(result.rows)} run" + ("" if len(result.rows) == 1 else "s")
+    print(f"{runs} in {result.seconds:.0f} s on {min(args.workers, total)} worker(s)")
+    problem = _draw_sweep(json_path, png_path)
+    if problem:
+        print(f"wrote {json_path}")
+        print(f"playground: no {png_path}: {problem}", file=sys.stderr)
+    else:
+        print(f"wrote {json_path}, {png_path}")
+    return EXIT_OK  # interrupted too, as a stopped run: what finished is written
+
+
+def _draw_sweep(json_path: Path, png_path: Path) -> str:
+    """Draw the sweep's plot in a process of its own: Qt aborts the whole process where it cannot
+    start (no platform plugin), and the table and the JSON must survive that. "" when drawn, else why not."""
+    import subprocess
+
+    env = dict(os.environ)
+    if not _display_available():
+        env["QT_QPA_PLATFORM"] = "offscreen"  # no screen needed to draw a PNG
+    try:
+        png_path.unlink(missing_ok=True)
+        done = subprocess.run([sys.executable, "-m", "playground.ui.plots.sweep", str(json_path), str(png_path)],
+                              capture_output=True, text=True, env=env, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"could not start Qt to draw it ({e})"
+    if done.returncode == 0 and png_path.exists():
+        return ""
+    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+    # a Python error ends with its message; Qt's abort starts with its reason (then lists plugins)
+    why = (lines[0] if done.returncode < 0 else lines[-1]) if lines else f"exit code {done.returncode}"
+    return f"Qt could not draw it: {why}"
 
 
 def _presets(args) -> int:

@@ -22,6 +22,7 @@ from playground.core.plan import BlockPlan, plan_blocks
 from playground.core.registry import Registry
 
 if TYPE_CHECKING:
+    from playground.core.data import FolderFormat
     from playground.core.spec import Experiment, TransferSpec
 
 HEAD_PREFIX = "head_"  # a head's blocks are named apart from the backbone's: head_dense1
@@ -122,6 +123,7 @@ class BackbonePlan:
     parameters: dict[str, int]
     input_shape: tuple[int, ...]  # what the backbone takes
     plans: list[BlockPlan]  # checkpoint blocks as the playground planned them; empty for imagenet
+    outputs: int  # the checkpoint's own output units (its source task's classes); 0 for imagenet
     source: Optional["Experiment"]  # the checkpoint's own experiment
     cut: str  # the last block kept
     out_shape: tuple[int, ...]  # what the head receives (imagenet: after global average pooling)
@@ -135,15 +137,19 @@ def backbone_plan(exp: "Experiment") -> BackbonePlan:
         cut = _cut(transfer, names, names[-1])
         kept = entry.blocks[:names.index(cut) + 1]
         return BackbonePlan([b.name for b in kept], [b.name for b in kept], {b.name: b.out_shape for b in kept},
-                            {b.name: b.parameters for b in kept}, (3, entry.size, entry.size), [], None, cut,
+                            {b.name: b.parameters for b in kept}, (3, entry.size, entry.size), [], 0, None, cut,
                             (kept[-1].out_shape[0],))
     path = checkpoint_path(transfer)
-    source = type(exp).from_json(_checkpoint_experiment(str(path), *_stamp(path)))
+    text, outputs = _checkpoint_experiment(str(path), *_stamp(path))
+    source = type(exp).from_json(text)
     info = DATASETS[source.data.name]
     if info.kind != "image":
         raise SpecError("transfer.backbone", f"{path.name} was trained on 2D points; a backbone takes images")
+    if source.transfer.enabled:
+        raise SpecError("transfer.path", f"{path.name} was itself trained on a backbone; start from the checkpoint "
+                                         "of an ordinary run")
     input_shape = _source_input_shape(source)
-    plans = plan_blocks(source.model, input_shape, max(len(source.data.classes or []) or info.num_classes, 1))
+    plans = plan_blocks(source.model, input_shape, outputs)
     body = [p for p in plans if p.type != "out"]
     if not body:
         raise SpecError("transfer.backbone", f"{path.name} has no hidden layers to reuse")
@@ -152,7 +158,7 @@ def backbone_plan(exp: "Experiment") -> BackbonePlan:
     kept = body[:names.index(cut) + 1]
     return BackbonePlan([p.name for p in kept], [p.name for p in kept if p.parameters],
                         {p.name: p.out_shape for p in kept}, {p.name: p.parameters for p in kept}, input_shape,
-                        kept, source, cut, kept[-1].out_shape)
+                        kept, outputs, source, cut, kept[-1].out_shape)
 
 
 def _source_input_shape(source: "Experiment") -> tuple[int, ...]:
@@ -178,13 +184,16 @@ def _stamp(path: Path) -> tuple[float, int]:
 
 
 @functools.lru_cache(maxsize=16)
-def _checkpoint_experiment(path: str, mtime: float, size: int) -> str:
-    """The JSON of the experiment inside, read once per version of the file: every edit in the
-    window validates the experiment. (Passed in as JSON: this registry cannot import the spec.)"""
+def _checkpoint_experiment(path: str, mtime: float, size: int) -> tuple[str, int]:
+    """The JSON of the experiment inside and its output units (a folder's class count is known
+    only from the weights), read once per version of the file: every edit in the window validates
+    the experiment. (Passed on as JSON: this registry cannot import the spec.)"""
     try:
-        return peek_metadata(path).get("experiment", "")
+        meta = peek_metadata(path)
     except CheckpointError as e:
         raise SpecError("transfer.path", str(e)) from None
+    shape = meta["shapes"].get("out.bias") or [1]
+    return meta.get("experiment", ""), int(shape[0])
 
 
 def folder_format(exp: "Experiment") -> "FolderFormat":

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import statistics
+import subprocess
 import sys
 import time
-from typing import Callable, TextIO
+from typing import Callable, Optional, TextIO
 
 import torch
 
@@ -184,3 +186,123 @@ def run_bench(seconds: float = 3.0, out: TextIO = sys.stdout) -> list[dict]:
         return rows
     finally:
         torch.set_num_threads(threads)
+
+
+# -- playground bench --transfer --------------------------------------------------------------------
+
+TRANSFER_BACKBONE = "mobilenet_v3_small"
+TRANSFER_BATCH = 32
+TRANSFER_SIZE = 224
+TRANSFER_CLASSES = 10
+CACHE_SPEEDUP_TARGET = 10.0  # head steps on cached features over steps through the frozen backbone, at least
+MIN_REPEATS = 3
+
+
+def default_threads() -> int:
+    """The intra-op thread count torch starts with here (one per physical core, or OMP_NUM_THREADS),
+    asked of a fresh interpreter: this process may have set its own already (use_few_threads)."""
+    try:
+        done = subprocess.run([sys.executable, "-c", "import torch; print(torch.get_num_threads())"],
+                              capture_output=True, text=True, timeout=120, check=False)
+        return max(int(done.stdout.strip()), 1)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return max(os.cpu_count() or 1, 1)
+
+
+def frozen_imagenet_net(name: str = TRANSFER_BACKBONE, classes: int = TRANSFER_CLASSES):
+    """The linear probe's network on an ImageNet backbone with randomly initialised weights (the
+    ``scratch`` strategy builds the same modules without a download), every backbone block frozen."""
+    from playground.core.transfer import build_transfer
+
+    exp = Experiment()
+    exp.model.layers = []  # a linear head, as the presets use
+    exp.transfer.backbone = name
+    exp.transfer.strategy = "scratch"
+    net = build_transfer(exp, classes).net
+    net.lock(list(net.backbone))
+    return net
+
+
+def repeated(fn: Callable[[], int], seconds: float, min_repeats: int = MIN_REPEATS) -> list[float]:
+    """Units per second of each call of ``fn`` (which returns the units it did), after one warm-up
+    call, until ``seconds`` have passed and at least ``min_repeats`` calls were timed."""
+    fn()
+    rates: list[float] = []
+    begin = time.perf_counter()
+    while len(rates) < min_repeats or time.perf_counter() - begin < seconds:
+        gc.collect()
+        start = time.perf_counter()
+        units = fn()
+        rates.append(units / (time.perf_counter() - start))
+    return rates
+
+
+def run_transfer_bench(seconds: float = 3.0, out: TextIO = sys.stdout, *, batch: int = TRANSFER_BATCH,
+                       size: int = TRANSFER_SIZE, threads: Optional[int] = None) -> list[dict]:
+    """What caching a frozen backbone's features buys, on this CPU, for about ``seconds`` per figure:
+    (a) images/s of feature extraction (eval, no_grad, ``batch`` images of ``size`` px) with one torch
+    thread and with torch's default count (``threads``; asked of a fresh interpreter when omitted);
+    (b) steps/s, on one thread, of a linear-probe head step on cached features against the same step
+    run through the frozen backbone, and the ratio against its target. Random weights: no download.
+    Prints a table; returns one row per figure (the cached step's row carries the speed-up)."""
+    saved = torch.get_num_threads()
+    default = threads or default_threads()
+    try:
+        torch.set_num_threads(1)
+        torch.manual_seed(0)
+        net = frozen_imagenet_net()
+        net.train()  # a training step's mode: the frozen blocks stay in eval mode whatever it says
+        generator = torch.Generator().manual_seed(0)
+        images = torch.randn((batch, 3, size, size), generator=generator)
+        labels = torch.randint(0, TRANSFER_CLASSES, (batch,), generator=generator)
+        features = net.features(images)  # what the cache holds: (batch, 576)
+        head = [p for p in net.parameters() if p.requires_grad]
+        optimizer = torch.optim.Adam(head, lr=1e-3)
+
+        def extract() -> int:
+            net.features(images)
+            return batch
+
+        def step(cached: bool) -> Callable[[], int]:
+            x = features if cached else images
+
+            def one() -> int:
+                net.features_cached = cached
+                loss = torch.nn.functional.cross_entropy(net(x), labels)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                loss.item()
+                return 1
+            return one
+
+        gc.collect()
+        gc.freeze()  # what is alive now is not scanned again: the collection before each repeat stays cheap
+        print(f"torch {torch.__version__}, device cpu, {TRANSFER_BACKBONE} with random weights, {size} px, "
+              f"batch {batch}, linear head to {TRANSFER_CLASSES} classes; about {seconds:g} s per figure; "
+              f"median [middle half of repeats]", file=out)
+        print(f"{'measure':<44}{'threads':>7}{'rate':>12}  {'unit':<9}repeats", file=out)
+        rows = []
+
+        def measure(label: str, unit: str, fn: Callable[[], int], count: int) -> dict:
+            torch.set_num_threads(count)
+            rates = repeated(fn, seconds)
+            median, q1, q3 = median_and_quartiles(rates)
+            row = {"measure": label, "threads": count, "rate": median, "unit": unit, "repeats": rates}
+            print(f"{label:<44}{count:>7}{median:>12.4g}  {unit:<9}[{q1:.4g} .. {q3:.4g}]", file=out)
+            rows.append(row)
+            return row
+
+        for count in dict.fromkeys([1, default]):
+            measure("feature extraction (eval, no_grad)", "images/s", extract, count)
+        cached = measure("head step on cached features", "steps/s", step(True), 1)
+        uncached = measure("head step through the frozen backbone", "steps/s", step(False), 1)
+        net.features_cached = False
+        speedup = cached["rate"] / uncached["rate"]
+        cached.update(speedup=speedup, target=CACHE_SPEEDUP_TARGET, met=speedup >= CACHE_SPEEDUP_TARGET)
+        print(f"  cached / through backbone = {speedup:,.0f}x   target >= {CACHE_SPEEDUP_TARGET:g}x  "
+              f"{'PASS' if cached['met'] else 'MISS'}", file=out)
+        return rows
+    finally:
+        gc.unfreeze()
+        torch.set_num_threads(saved)

@@ -6,6 +6,7 @@ it (unlike a pickle); a damaged or foreign file gets a ``CheckpointError`` in pl
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,18 @@ def save_checkpoint(path: str | Path, experiment: Experiment, net: torch.nn.Modu
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in net.state_dict().items()}
     meta = {"format": FORMAT, "version": VERSION, "experiment": experiment.to_json(),
             "epoch": str(epoch), "step": str(step)}
-    write_atomic(Path(path), save_tensors(tensors, metadata=meta))
+    write_atomic(Path(path), _sorted_metadata(save_tensors(tensors, metadata=meta)))
+
+
+def _sorted_metadata(blob: bytes) -> bytes:
+    """safetensors writes the metadata in a random order (a hash map): sorted, the same weights
+    give the same bytes, so that ``playground pretrain`` can rebuild a shipped file exactly."""
+    size = int.from_bytes(blob[:8], "little")
+    header = json.loads(blob[8:8 + size])
+    header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text += b" " * (-len(text) % 8)  # the tensors that follow stay 8-byte aligned
+    return len(text).to_bytes(8, "little") + text + blob[8 + size:]
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:

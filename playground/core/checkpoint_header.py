@@ -29,6 +29,9 @@ def checkpoint_metadata(head: bytes, path: Path) -> dict:
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise not_ours from None
     meta = header.get("__metadata__") if isinstance(header, dict) else None
+    if isinstance(meta, dict):
+        meta = {**meta, "shapes": {k: v.get("shape") for k, v in header.items()
+                                   if k != "__metadata__" and isinstance(v, dict)}}
     if not isinstance(meta, dict):
         raise not_ours
     if meta.get("format") != FORMAT:

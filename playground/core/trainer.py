@@ -206,8 +206,9 @@ class Trainer:
         """The model-wide dropout; layers with their own rate keep it."""
         def apply():
             self.exp.model.dropout = p
-            for plan, block in self.blocks:
-                if self.exp.model.layers[plan.spec_index].dropout is None:
+            backbone = set(self.transfer.net.backbone) if self.transfer is not None else set()
+            for plan, block in self._all_blocks:
+                if plan.name not in backbone and self.exp.model.layers[plan.spec_index].dropout is None:
                     set_block_dropout(plan, block, p)
         self.call_soon(apply)
 
@@ -360,7 +361,8 @@ class Trainer:
         if optim.l1:
             loss = loss + optim.l1 * sum(w.abs().sum() for w in self._weights)
         if optim.weight_decay:
-            loss = loss + 0.5 * optim.weight_decay * sum((p * p).sum() for p in self.net.parameters())
+            loss = loss + 0.5 * optim.weight_decay * sum((p * p).sum() for p in self.net.parameters()
+                                                         if p.requires_grad)
         return loss
 
     def evaluate(self) -> dict:
@@ -406,6 +408,7 @@ class Trainer:
             model.net.features_cached = cache
         backbone = set(model.net.backbone)
         self.blocks = [(p, b) for p, b in self._all_blocks if not (cache and p.name in backbone)]
+        self._weights = [w for w in layer_weights(self.net) if w.requires_grad]  # L1 charges what trains
 
     def _open_phase_two(self) -> None:
         """Phase two of a two-phase run: open the strategy's blocks and rebuild the optimizer (its

@@ -57,12 +57,12 @@ class TransferNet(nn.Sequential):
         try:
             with torch.no_grad():
                 outputs = []
-                for start in range(0, len(x), FEATURE_CHUNK):
+                for start in range(0, max(len(x), 1), FEATURE_CHUNK):  # an empty split keeps its shape
                     part = x[start:start + FEATURE_CHUNK]
                     for name in self.backbone:
                         part = self._modules[name](part)
                     outputs.append(part)
-            return torch.cat(outputs) if outputs else x.new_zeros((0,))
+            return torch.cat(outputs)
         finally:
             self.train(was_training)
 
@@ -133,18 +133,10 @@ def param_groups(model: TransferModel, exp: "Experiment") -> list[dict]:
 
 
 def _checkpoint_blocks(exp: "Experiment", plan: BackbonePlan, pretrained: bool) -> "OrderedDict[str, nn.Module]":
-    source = plan.source
-    outputs = max(len(source.data.classes or []) or _source_classes(source), 1)
-    net, _ = build_model(source.model, plan.input_shape, outputs)
+    net, _ = build_model(plan.source.model, plan.input_shape, plan.outputs)
     if pretrained:
         apply_weights(net, load_checkpoint(checkpoint_path(exp.transfer)).state_dict, "the backbone checkpoint")
     return OrderedDict((name, getattr(net, name)) for name in plan.names)
-
-
-def _source_classes(source: "Experiment") -> int:
-    from playground.core.datasets import DATASETS
-
-    return DATASETS[source.data.name].num_classes
 
 
 def _imagenet_blocks(name: str, plan: BackbonePlan, pretrained: bool,

@@ -39,6 +39,8 @@ def check_experiment(exp: "Experiment") -> None:
         raise SpecError("data.n_samples", f"{exp.data.name} has {info.default_samples} examples, asked for {n}")
     if exp.data.classes is not None:
         _check_classes(exp.data.classes, classes)
+        if exp.data.name != "folder" and classes:  # balanced sets: the chosen classes' share of them
+            n = n * len(exp.data.classes) // classes
         classes = len(exp.data.classes)
     if exp.data.per_class is not None:
         if info.task != "classification":

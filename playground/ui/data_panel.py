@@ -1,28 +1,39 @@
 """The data panel: which dataset, how noisy, how it is split, which input features, batches,
-preprocessing and augmentation, as TensorFlow Playground's left column does.
+preprocessing and augmentation, as TensorFlow Playground's left column does; for image data also
+which classes, how many labelled examples of each (few-shot), and a folder of the user's own images.
 
 It shows an Experiment and proposes changes as ``{path: value}`` through ``edited``; the window
 validates them. The batch size lives in ``train.batch_size`` but is shown here, beside the data.
+A folder is only scanned by name here (no decoding, no torch): its counts show at once.
 """
 
 from __future__ import annotations
 
 import functools
+import html
+import os
+import re
+from pathlib import Path
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QPointF, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QGroupBox, QHBoxLayout, QListView, QListWidget, QListWidgetItem,
-                               QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListView,
+                               QListWidget, QListWidgetItem, QPushButton, QSizePolicy, QToolButton, QVBoxLayout,
+                               QWidget)
 from superqt.utils import signals_blocked
 
+from playground.core.backbones import folder_format
 from playground.core.choices import DATASETS, FEATURES, OPTIMIZERS, PREPROCESS
+from playground.core.errors import SpecError
+from playground.core.image_folder import FolderError, scan_folder
+from playground.core.paths import resolve_path, resources_dir
 from playground.core.spec import AugmentSpec, DataSpec, Experiment, TrainSpec, field_help
 from playground.ui import colors
 from playground.ui.controls import ChoiceCombo, LabeledSlider, NumberField
-from playground.ui.forms import (FieldForm, SpecPanel, align_labels, fit_popup, hint_label, message_label,
-                                 rich_tip)
+from playground.ui.forms import (HINT_STYLE, FieldForm, SpecPanel, align_labels, fit_popup, hint_label,
+                                 message_label, rich_tip)
 from playground.ui.network.coloring import feature_image
 
 ICON_SIZE = 48
@@ -33,6 +44,10 @@ LECTURE_PREPROCESS = ("Lecture: zero-centre and normalise the inputs. If you don
                       "to small changes of the weights, and optimisation is harder.")
 LECTURE_AUGMENT = ("Lecture: data augmentation is a regularizer, like dropout and batch norm: use it when the "
                    "validation loss stops falling while the training loss still falls.")
+LECTURE_FEW_SHOT = ("Lecture: with very little data, start from a pretrained network (transfer learning) and "
+                    "train only a linear classifier on top; with more data, fine-tune more of it.")
+SAMPLE_FOLDER = "{resources}/sample_folder"  # what the folder tile starts with: a valid experiment at once
+SHOWN_CLASSES = 6  # the folder summary names this many classes, then counts the rest
 
 
 # -- pictures of the data (drawn once, cached) -----------------------------------------------------
@@ -80,10 +95,125 @@ def _digits_image(size: int) -> QImage:
     return QImage(canvas.tobytes(), size, size, size, QImage.Format.Format_Grayscale8).copy()
 
 
+def _glyphs_image(size: int) -> QImage:
+    """Four glyphs tiled 2x2, each the instance nearest to its class's mean (the typical one), the
+    faint pixel noise left out and scaled up smoothly to fill its cell."""
+    images, labels = DATASETS["glyphs"].generate(160, 0.0, np.random.default_rng(0))  # 4 of each class
+    cell = size // 2
+    picture = QImage(size, size, QImage.Format.Format_Grayscale8)
+    picture.fill(QColor("white"))
+    painter = QPainter(picture)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    for k, glyph in enumerate((30, 31, 32, 33)):
+        members = np.clip(images[labels == glyph, 0], 0, 1)
+        ink = members[int(np.argmin(((members - members.mean(axis=0)) ** 2).sum(axis=(1, 2))))]
+        ink[ink < 0.3] = 0
+        pixels = np.ascontiguousarray((255 - ink * 235).astype(np.uint8))
+        side = pixels.shape[0]
+        tile = QImage(pixels.tobytes(), side, side, side, QImage.Format.Format_Grayscale8).copy()
+        row, col = divmod(k, 2)
+        painter.drawImage(QRectF(col * cell, row * cell, cell, cell), tile)
+    painter.setPen(QPen(QColor("#b8b8b8"), 1))
+    painter.drawRect(0, 0, size - 1, size - 1)
+    painter.end()
+    return picture
+
+
+def _folder_icon(size: int) -> QImage:
+    """A folder with two pictures sticking out: the tile of a folder not chosen yet."""
+    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(QColor("white"))
+    p = QPainter(image)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    s = size / 48
+    p.setPen(QPen(QColor("#9a7b2f"), 1.2))
+    p.setBrush(QColor("#e8c468"))
+    p.drawRoundedRect(QRectF(5 * s, 12 * s, 16 * s, 8 * s), 2 * s, 2 * s)  # the tab
+    for x, y, colour in ((12, 9, "#0877bd"), (22, 12, "#f59322")):  # two photos in it
+        p.setPen(QPen(QColor("#666666"), 1))
+        p.setBrush(QColor("white"))
+        p.drawRect(QRectF(x * s, y * s, 18 * s, 16 * s))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(colour))
+        p.drawEllipse(QRectF((x + 5) * s, (y + 3) * s, 8 * s, 8 * s))
+    p.setPen(QPen(QColor("#9a7b2f"), 1.2))
+    p.setBrush(QColor("#f2d48a"))
+    p.drawRoundedRect(QRectF(5 * s, 18 * s, 38 * s, 24 * s), 3 * s, 3 * s)
+    p.setPen(QPen(QColor("#b8b8b8"), 1))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawRect(0, 0, size - 1, size - 1)
+    p.end()
+    return image
+
+
+def folder_image(path: Optional[str], size: int = ICON_SIZE) -> QImage:
+    """The first picture of up to four classes of a folder, 2x2, each shrunk while it is decoded
+    (a JPEG decodes at a fraction of its size); the plain folder picture when there is none."""
+    if not path:
+        return dataset_image("folder", size)
+    resolved = resolve_path(path)
+    try:
+        stamp = resolved.stat().st_mtime
+    except OSError:
+        return dataset_image("folder", size)
+    return _folder_pictures(str(resolved), stamp, size)
+
+
+@functools.lru_cache(maxsize=8)
+def _folder_pictures(path: str, mtime: float, size: int) -> QImage:
+    try:
+        files, _ = scan_folder(path)
+    except FolderError:
+        return dataset_image("folder", size)
+    cell = size // 2
+    # one picture of each of the first classes, then more of them; a file that does not decode is
+    # passed over, and at most eight are read
+    queue = [paths[i] for i in range(3) for paths in list(files.values())[:4] if i < len(paths)][:8]
+    pictures: list[QImage] = []
+    for file in queue:
+        if len(pictures) == 4:
+            break
+        picture = _read_small(file, cell)
+        if not picture.isNull():
+            pictures.append(picture)
+    if not pictures:
+        return dataset_image("folder", size)
+    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    for k, picture in enumerate(pictures):
+        row, col = divmod(k, 2)
+        painter.drawImage(col * cell, row * cell, picture, (picture.width() - cell) // 2,
+                          (picture.height() - cell) // 2, cell, cell)
+    painter.setPen(QPen(QColor("#b8b8b8"), 1))
+    painter.drawRect(0, 0, size - 1, size - 1)
+    painter.end()
+    return image
+
+
+def _read_small(file: Path, side: int) -> QImage:
+    """A picture shrunk while it is decoded to cover ``side`` x ``side``; null when it cannot be read."""
+    reader = QImageReader(str(file))
+    reader.setAutoTransform(True)
+    full = reader.size()
+    if full.isValid() and full.width() > 0 and full.height() > 0:
+        scale = side / min(full.width(), full.height())
+        reader.setScaledSize(QSize(max(round(full.width() * scale), side), max(round(full.height() * scale), side)))
+    picture = reader.read()
+    if not picture.isNull() and min(picture.width(), picture.height()) != side:
+        picture = picture.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                                 Qt.TransformationMode.SmoothTransformation)
+    return picture
+
+
 @functools.lru_cache(maxsize=None)
 def dataset_image(name: str, size: int = ICON_SIZE) -> QImage:
-    """A small picture of a dataset: ~200 points of a 2D set, or a few digits."""
+    """A small picture of a dataset: ~200 points of a 2D set, a few digits or glyphs, a folder."""
     try:
+        if name == "folder":
+            return _folder_icon(size)
+        if name == "glyphs":
+            return _glyphs_image(size)
         if DATASETS[name].kind == "image":
             return _digits_image(size)
         return _scatter_image(name, size)
@@ -96,6 +226,160 @@ def dataset_image(name: str, size: int = ICON_SIZE) -> QImage:
 def short_label(label: str) -> str:
     """'Plane (regression)' -> 'Plane': the picture and the tooltip say the rest."""
     return label.split(" (")[0]
+
+
+# -- typed classes and folder paths -----------------------------------------------------------------
+
+
+def parse_classes(text: str):
+    """The class indices typed as "30-39", "0,1,7" or "0-4, 9" (in that order), None for an empty
+    field (all classes), or a str: why the text is not a list of classes. Whether the classes exist
+    is the spec's to say, as with numbers."""
+    text = re.sub(r"\s*-\s*", "-", text.strip())
+    if not text:
+        return None
+    chosen: list[int] = []
+    for part in re.split(r"[,;\s]+", text):
+        if not part:
+            continue
+        if re.fullmatch(r"\d+", part):
+            chosen.append(int(part))
+            continue
+        bounds = re.fullmatch(r"(\d+)-(\d+)", part)
+        if bounds is None:
+            return f"'{part}' is not a class number or a range: write e.g. 30-39 or 0,1,7"
+        first, last = int(bounds.group(1)), int(bounds.group(2))
+        if first > last:
+            return f"'{part}' counts down: write {last}-{first}"
+        if last - first >= 1000:
+            return f"'{part}' spans more than 1000 classes"
+        chosen.extend(range(first, last + 1))
+    return chosen
+
+
+def classes_text(classes: Optional[list[int]]) -> str:
+    """The short form of a class list: runs of three or more as ranges, "30-39" or "0, 1, 7"."""
+    if not classes:
+        return ""
+    parts, start = [], 0
+    for i in range(1, len(classes) + 1):
+        if i == len(classes) or classes[i] != classes[i - 1] + 1:
+            run = classes[start:i]
+            parts += [f"{run[0]}-{run[-1]}"] if len(run) >= 3 else [str(c) for c in run]
+            start = i
+    return ", ".join(parts)
+
+
+class ClassesField(QLineEdit):
+    """Which classes, typed; like a NumberField it proposes a parsed value (``valueEdited``: a list
+    or None) or refuses the text with the reason (``refused``) and shows its value again."""
+
+    valueEdited = Signal(object)
+    refused = Signal(str)
+
+    def __init__(self, name: str, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.setObjectName(name)
+        self._value: Optional[list[int]] = None
+        self.editingFinished.connect(self.commit)
+
+    def value(self) -> Optional[list[int]]:
+        return self._value
+
+    def setValue(self, value: Optional[list[int]]) -> None:
+        self._value = None if value is None else list(value)
+        self.setText(classes_text(self._value))
+
+    def commit(self) -> None:
+        parsed = parse_classes(self.text())
+        if isinstance(parsed, str):
+            self.setText(classes_text(self._value))
+            self.refused.emit(parsed)
+            return
+        self.setText(classes_text(parsed))
+        if parsed != self._value:
+            self._value = parsed
+            self.valueEdited.emit(parsed)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.text() != classes_text(self._value):
+            self.setText(classes_text(self._value))
+            return
+        super().keyPressEvent(event)
+
+
+def portable_path(path: str) -> str:
+    """A chosen path as an experiment file keeps it: inside the shipped resources as ``{resources}/...``,
+    so that the file works wherever the app is installed."""
+    try:
+        inside = Path(path).resolve().relative_to(resources_dir().resolve())
+    except ValueError:
+        return str(path)
+    return "{resources}/" + inside.as_posix() if str(inside) != "." else "{resources}"
+
+
+def shown_path(path: str) -> str:
+    """A path for a narrow label: the shipped resources by name, the home folder as ~."""
+    if path.startswith("{resources}/"):
+        return path[len("{resources}/"):]
+    home = os.path.expanduser("~")
+    return "~" + path[len(home):] if home not in ("", "/", "~") and path.startswith(home) else path
+
+
+class ElidedLabel(QLabel):
+    """One line that fits any width: the middle of a long path gives way to an ellipsis; the whole
+    text is in ``full_text()`` (and the tooltip the panel gives it)."""
+
+    def __init__(self, name: str, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.setObjectName(name)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(20, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(self.contentsRect().width(), 20)
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, width))
+
+
+def folder_summary(path: str) -> tuple[str, str, bool]:
+    """What a folder holds, from its file names: a line such as "3 classes: one 24, seven 24, zero 24
+    · skipped 1 (README.txt: not in a class folder)", a tooltip that lists every skipped item, and
+    whether the folder can be used at all."""
+    try:
+        files, skipped = scan_folder(resolve_path(path))
+    except FolderError as error:
+        return str(error), rich_tip("The folder cannot be used", str(error)), False
+    counts = [(name, len(paths)) for name, paths in files.items()]
+    shown = ", ".join(f"{name} {count}" for name, count in counts[:SHOWN_CLASSES])
+    if len(counts) > SHOWN_CLASSES:
+        shown += f", and {len(counts) - SHOWN_CLASSES} more"
+    text = f"{len(counts)} class{'es' * (len(counts) != 1)}: {shown}" if counts else "no class folders with images"
+    if skipped:
+        first = f"{skipped[0][0]}: {skipped[0][1]}" + (", …" if len(skipped) > 1 else "")
+        text += f" · skipped {len(skipped)} ({first})"
+    numbered = "<br>".join(f"{i}: {html.escape(name)} ({count} images)" for i, (name, count) in enumerate(counts))
+    tip = f"<qt><b>{html.escape(str(resolve_path(path)))}</b><p>Classes by index (data.classes counts in this " \
+          f"order):<br>{numbered}</p>"
+    if skipped:
+        listed = "<br>".join(f"{html.escape(item)}: {html.escape(reason)}" for item, reason in skipped)
+        tip += f"<p>Skipped {len(skipped)}:<br>{listed}</p>"
+    tip += "<p>Counted from the file names; a file that cannot be decoded is skipped when training starts.</p></qt>"
+    return text, tip, len(counts) >= 2
 
 
 # -- the dataset picker ---------------------------------------------------------------------------
@@ -143,11 +427,16 @@ class DatasetList(QListWidget):
 
 
 class DataPanel(SpecPanel):
-    """Dataset, noise, split, features, batch size, preprocessing and augmentation of an Experiment."""
+    """Dataset, noise, split, features, batch size, preprocessing and augmentation of an Experiment;
+    for image data the classes and examples per class, for a folder its path and image size.
+
+    ``choose_folder(path)`` proposes a folder as the Folder… button does after its dialog."""
 
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__("data_panel", parent)
         self._last_batch = TrainSpec().batch_size  # what "full batch" off goes back to
+        self._last_folder: Optional[str] = None  # what the folder tile goes back to
+        self._shown_folder: Optional[tuple] = None  # (path, mtime, format) of the summary shown
         self._shown_dataset: Optional[str] = None
         self._shown_preprocess: Optional[str] = None
         self._shown_optimizer: Optional[str] = None
@@ -191,6 +480,7 @@ class DataPanel(SpecPanel):
         outer.addWidget(self.dataset_hint)
 
         form = self.form_data = FieldForm(self)
+        self._build_folder(form)
         self.noise = LabeledSlider("noise", 0.0, 0.5, 0.01, lambda v: f"{v:.2f}")
         self.noise.valueChanged.connect(lambda v: self._emit({"data.noise": v}))
         self._noise_tip = rich_tip(
@@ -201,11 +491,12 @@ class DataPanel(SpecPanel):
 
         self.val_fraction = LabeledSlider("val_fraction", 0.0, 0.9, 0.01, _split_text, label_below=True)
         self.val_fraction.valueChanged.connect(lambda v: self._emit({"data.val_fraction": v}))
-        form.add("Split", self.val_fraction, "val_fraction", "data.val_fraction", rich_tip(
+        self._split_tip = rich_tip(
             "Train / validation split", field_help(DataSpec, "val_fraction"),
             "The network learns from the training part only; the validation part shows how well it "
             "generalises. If the validation loss plateaus while the training loss keeps falling, you "
-            "are overfitting: add regularization."))
+            "are overfitting: add regularization.")
+        form.add("Split", self.val_fraction, "val_fraction", "data.val_fraction", self._split_tip)
 
         self.n_samples = NumberField("n_samples", integer=True, allow_empty=True)
         self.n_samples.valueEdited.connect(lambda v: self._emit({"data.n_samples": v}))
@@ -214,12 +505,56 @@ class DataPanel(SpecPanel):
             "Fewer examples make overfitting easy to see; more make each epoch longer. Empty the field "
             "for the dataset's own size."))
 
+        self.classes = ClassesField("classes")
+        self.classes.valueEdited.connect(lambda v: self._emit({"data.classes": v}))
+        self._classes_tip = (field_help(DataSpec, "classes"), ("Type a range (30-39), a list (0,1,7) or both "
+                             "(0-4, 9); empty: every class. Fewer classes make a smaller, easier problem."))
+        form.add("Classes", self.classes, "classes", "data.classes", rich_tip("Classes", *self._classes_tip))
+
+        self.per_class = NumberField("per_class", integer=True, allow_empty=True, suffix=" each", step=1,
+                                     placeholder="off: use the split", width_text="off: use the split")
+        self.per_class.valueEdited.connect(lambda v: self._emit({"data.per_class": v}))
+        form.add("Per class", self.per_class, "per_class", "data.per_class", rich_tip(
+            "Examples per class (few-shot)", field_help(DataSpec, "per_class"),
+            "With 5 examples of each class a network trained from scratch memorises them; a pretrained "
+            "backbone already knows useful features. Empty: the train/validation split decides.",
+            LECTURE_FEW_SHOT))
+
         self.data_seed = NumberField("data_seed", integer=True, step=1)
         self.data_seed.valueEdited.connect(lambda v: self._emit({"data.seed": v}))
         form.add("Data seed", self.data_seed, "data_seed", "data.seed", rich_tip(
             "Data seed", field_help(DataSpec, "seed"), "Change it to draw another sample of the same problem."))
         outer.addLayout(form)
         return box
+
+    def _build_folder(self, form: FieldForm) -> None:
+        """The folder's path with its Folder… button, what the folder holds, and the image size."""
+        row = QWidget()
+        row.setObjectName("folder")
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.setSpacing(4)
+        self.folder_path = ElidedLabel("folder_path")
+        self.folder_button = QPushButton("Folder…")
+        self.folder_button.setObjectName("folder_button")
+        self.folder_button.setToolTip(rich_tip(
+            "Choose a folder", "A folder with one subfolder per class (cat/, dog/, ...), each holding that "
+            "class's PNG or JPEG pictures. Files elsewhere, and files that are no pictures, are listed and "
+            "skipped."))
+        self.folder_button.clicked.connect(self._ask_folder)
+        line.addWidget(self.folder_path, 1)
+        line.addWidget(self.folder_button)
+        form.add("Folder", row, "folder", "data.path", rich_tip("Folder", field_help(DataSpec, "path")))
+        self.folder_summary = hint_label(object_name="folder_summary")
+        form.addRow(self.folder_summary)  # the whole width: fewer lines
+
+        self.image_size = NumberField("image_size", integer=True, allow_empty=True, suffix=" px", step=8,
+                                      placeholder="default (32 px)", width_text="default (32 px)")
+        self.image_size.valueEdited.connect(lambda v: self._emit({"data.image_size": v}))
+        form.add("Image size", self.image_size, "image_size", "data.image_size", rich_tip(
+            "Image size", field_help(DataSpec, "image_size"), "Every picture is scaled (shorter side) and cut "
+            "square in the middle. Small pictures train fast; 32 px keeps the shape of most things. With a "
+            "backbone, its own input size is used."))
 
     def _build_features(self) -> QGroupBox:
         box = QGroupBox("Input features")
@@ -348,6 +683,7 @@ class DataPanel(SpecPanel):
         self.val_fraction.setValue(data.val_fraction)
         self.n_samples.setValue(data.n_samples)
         self.data_seed.setValue(data.seed)
+        self._show_subsets(exp)
         for name, button in self.feature_buttons.items():
             with signals_blocked(button):
                 button.setChecked(name in data.features)
@@ -369,14 +705,88 @@ class DataPanel(SpecPanel):
         points = info.kind == "points"
         kind = "regression" if info.task == "regression" else f"{info.num_classes} classes"
         self.dataset_hint.setText(f"{entry.label}: {kind}, {info.default_samples} examples by default.")
+        self.dataset_hint.setVisible(name != "folder")  # the folder's own summary says what it holds
         self.n_samples.setPlaceholderText(f"default ({info.default_samples})")
         self.noise.setEnabled(points)
         self.noise.setToolTip(self._noise_tip if points else rich_tip(
-            "Noise", "The digits ignore noise: the handwriting is noisy enough."))
+            "Noise", "Image datasets ignore noise: handwriting and photos are noisy enough."))
+        self.form_data.set_row_visible("n_samples", name != "folder")  # a folder has the images it has
+        few_shot = info.kind == "image" and info.task == "classification"
+        for row in ("classes", "per_class"):
+            self.form_data.set_row_visible(row, few_shot)
+        self.form_data.set_row_visible("folder", name == "folder")
+        self.form_data.setRowVisible(self.folder_summary, name == "folder")
+        if name != "folder":
+            self.form_data.set_row_visible("image_size", False)
+            self.classes.setPlaceholderText(f"all (0-{info.num_classes - 1})" if info.num_classes else "all")
+            self.classes.setToolTip(rich_tip("Classes", *self._classes_tip))
+        self._shown_folder = None  # the folder's rows are shown afresh
         self.features_box.setVisible(points)
         self.form_augment.set_row_visible("aug_jitter", points)
         for row in ("aug_shift", "aug_flip", "aug_noise"):
             self.form_augment.set_row_visible(row, not points)
+
+    def _show_subsets(self, exp: Experiment) -> None:
+        """Classes, examples per class, and for a folder its path, counts and image size."""
+        data = exp.data
+        self.classes.setValue(data.classes)
+        self.per_class.setValue(data.per_class)
+        few_shot = data.per_class is not None
+        self.val_fraction.setEnabled(not few_shot)
+        split_tip = rich_tip("Train / validation split", "Not used: Per class sets the training examples "
+                             f"({data.per_class} of each class) and every other example validates. Empty Per "
+                             "class to split by share again.") if few_shot else self._split_tip
+        if self.val_fraction.toolTip() != split_tip:
+            self.val_fraction.setToolTip(split_tip)
+            self.form_data.labels["val_fraction"].setToolTip(split_tip)
+        if data.name != "folder":
+            return
+        if data.path:
+            self._last_folder = data.path
+        backbone = exp.transfer.enabled
+        self.form_data.set_row_visible("image_size", not backbone)
+        self.image_size.setValue(data.image_size)
+        self._show_folder(exp)
+
+    def _show_folder(self, exp: Experiment) -> None:
+        """The folder's summary: scanned again only when its path, its time stamp or the image format
+        changes (set_experiment runs on every edit)."""
+        path = exp.data.path or ""
+        try:
+            stamp = resolve_path(path).stat().st_mtime if path else None
+        except OSError:
+            stamp = None
+        try:
+            fmt = folder_format(exp)
+            size = f"{fmt.size}×{fmt.size} {'colour' if fmt.channels == 3 else 'grey'}"
+        except (SpecError, KeyError):
+            size = ""
+        key = (path, stamp, size, exp.transfer.backbone)
+        if key == self._shown_folder:
+            return
+        self._shown_folder = key
+        self.folder_path.set_full_text(shown_path(path) if path else "no folder chosen")
+        self.folder_path.setToolTip(str(resolve_path(path)) if path else "")
+        if not path:
+            text, tip, usable = "Choose a folder with one subfolder per class.", "", False
+        else:
+            text, tip, usable = folder_summary(path)
+        if size and usable:
+            text += (f"\nPictures become {size} for the backbone {exp.transfer.backbone}." if exp.transfer.enabled
+                     else f"\nPictures become {size} (Image size).")
+        self.folder_summary.setText(text)
+        self.folder_summary.setToolTip(tip)
+        self.folder_summary.setStyleSheet(HINT_STYLE if usable else f"color: {colors.ERROR};")
+        item = self.dataset_list.item(self._dataset_rows["folder"])
+        picture = QPixmap.fromImage(folder_image(path))
+        icon = QIcon(picture)
+        icon.addPixmap(picture, QIcon.Mode.Selected)
+        item.setIcon(icon)
+        names = list(scan_folder(resolve_path(path))[0]) if usable else []
+        self.classes.setPlaceholderText(f"all ({len(names)})" if names else "all")
+        numbered = ", ".join(f"{i} {name}" for i, name in enumerate(names[:20])) + (", …" if len(names) > 20 else "")
+        self.classes.setToolTip(rich_tip("Classes", *self._classes_tip,
+                                         f"This folder's classes by index: {numbered}." if names else ""))
 
     def _show_batch(self, exp: Experiment) -> None:
         batch = exp.train.batch_size
@@ -400,7 +810,21 @@ class DataPanel(SpecPanel):
     def _on_dataset(self) -> None:
         chosen = self.dataset_list.selectedItems()
         if chosen:
-            self._emit({"data.name": chosen[0].data(Qt.ItemDataRole.UserRole)})
+            self._emit(dataset_changes(self._exp, chosen[0].data(Qt.ItemDataRole.UserRole), self._last_folder))
+
+    def _ask_folder(self) -> None:
+        start = str(resolve_path(self._exp.data.path)) if self._exp.data.path else os.path.expanduser("~")
+        path = QFileDialog.getExistingDirectory(self, "Choose the folder of your images (one subfolder per class)",
+                                                start)
+        if path:
+            self.choose_folder(path)
+
+    def choose_folder(self, path: str) -> None:
+        """Propose ``path`` as the data: what the Folder… button does once its dialog is answered."""
+        changes = {"data.name": "folder", "data.path": portable_path(path)}
+        if self._exp.data.name != "folder" and self._exp.data.classes is not None:
+            changes["data.classes"] = None
+        self._emit(changes)
 
     def _on_feature(self) -> None:
         # the spec's order first (the model's input order), newly switched-on features at the end
@@ -411,6 +835,22 @@ class DataPanel(SpecPanel):
 
     def _on_full_batch(self, checked: bool) -> None:
         self._emit({"train.batch_size": 0 if checked else self._last_batch})
+
+
+def dataset_changes(exp: Experiment, name: str, last_folder: Optional[str] = None) -> dict:
+    """What picking the dataset ``name`` proposes. Class numbers belong to one dataset, so a class
+    subset is dropped when the dataset changes; a file of examples cannot give more than it has, so
+    a larger sample size goes back to all of them; the folder tile brings the folder chosen last (else
+    the shipped sample), because a folder without a path is no experiment yet."""
+    changes: dict = {"data.name": name}
+    if name != exp.data.name and exp.data.classes is not None:
+        changes["data.classes"] = None
+    info = DATASETS[name]
+    if info.fixed_size and exp.data.n_samples is not None and exp.data.n_samples > info.default_samples:
+        changes["data.n_samples"] = None  # all the examples there are, not more
+    if name == "folder" and not exp.data.path:
+        changes["data.path"] = last_folder or SAMPLE_FOLDER
+    return changes
 
 
 def _split_text(fraction: float) -> str:

@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
                                QScrollArea, QSlider, QSplitter, QStackedWidget, QTabWidget,
                                QToolButton, QVBoxLayout, QWidget)
 
@@ -29,20 +29,26 @@ from playground.core.errors import SpecError
 from playground.core.presets import load_experiment, preset_names
 from playground.core.spec import Experiment
 from playground.ui.banner import Banner
+from playground.ui.comparison import ScratchComparison
 from playground.ui.data_panel import DataPanel
 from playground.ui.network import NetworkPanel
 from playground.ui.plots import BoundaryView, ImageView, MetricsPlots, ProbePlots
 from playground.ui.session import FINISHED, LIVE_PATHS, PAUSED, READY, RUNNING, TrainingSession
 from playground.ui.training_panel import TrainingPanel
+from playground.ui.transfer_panel import TransferPanel
 
 # which sections of the experiment each panel shows; a panel is refreshed only when its part changes
-PANEL_SECTIONS = {"data": ("data.", "train.batch_size", "optim.name"),
-                  "network": ("model.", "data.name", "data.features"),
-                  "training": ("optim.", "schedule.", "train.", "data.name")}
+PANEL_SECTIONS = {"data": ("data.", "train.batch_size", "optim.name", "transfer.backbone"),
+                  "network": ("model.", "data.name", "data.features", "data.classes", "data.path",
+                              "data.image_size", "transfer."),
+                  "training": ("optim.", "schedule.", "train.", "data.name"),
+                  "transfer": ("transfer.", "data.name", "data.path", "data.preprocess")}
+# refused values are marked where they are edited: these on the data panel, transfer.* on its own
+DATA_FIELDS = ("data.classes", "data.per_class", "data.path", "data.image_size", "data.preprocess")
 # the speed slider: seconds from one step to the next, from slow motion to full speed
 SPEEDS = [1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.0]
 SETTINGS_ORG, SETTINGS_APP = "playground", "playground"
-LAYOUT_VERSION = 3  # bump when the docks change: an older saved layout is then ignored
+LAYOUT_VERSION = 4  # bump when the docks change: an older saved layout is then ignored
 DOCK_WIDTH = 320  # the panels' column: every control readable, the rest for the network and plots
 WIDE_SCREEN = 1600  # logical pixels: narrower screens get the Data and Training docks as tabs on one side
 TABS = {"loss": 0, "activations": 1}
@@ -89,6 +95,8 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings(SETTINGS_ORG, SETTINGS_APP)
         self.session = TrainingSession(self)
         self.experiment = experiment or self._last_experiment() or load_experiment("default")
+        self._backbone_file: Optional[Path] = None  # "use this network as a backbone": being saved
+        self.sweep = None  # the few-shot sweep's dialog, once opened
         self.undo_stack = QUndoStack(self)
         self._end: Optional[dict] = None  # the current run's end record
         self._started_at = 0  # the epoch the current run started from (a checkpoint's)
@@ -104,8 +112,11 @@ class MainWindow(QMainWindow):
         self.data_panel = DataPanel()
         self.network_panel = NetworkPanel()
         self.training_panel = TrainingPanel()
-        self.panels = {"data": self.data_panel, "network": self.network_panel, "training": self.training_panel}
+        self.transfer_panel = TransferPanel()
+        self.panels = {"data": self.data_panel, "network": self.network_panel, "training": self.training_panel,
+                       "transfer": self.transfer_panel}
         self.metrics = MetricsPlots()
+        self.comparison = ScratchComparison(self.metrics, self)
         self.probes = ProbePlots()
         self.boundary = BoundaryView()
         self.images = ImageView()
@@ -149,9 +160,18 @@ class MainWindow(QMainWindow):
 
         self.data_dock = self._dock("Data", self.data_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.training_dock = self._dock("Training", self.training_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.transfer_dock = self._dock("Transfer", self.transfer_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.training_dock, self.transfer_dock)
+        self.training_dock.raise_()
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
+        self.progress = QProgressBar()
+        self.progress.setObjectName("progress")
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().showMessage("Ready. Space plays and pauses, S steps, R resets, Ctrl+Z undoes.")
         self._fit_screen()
 
@@ -182,6 +202,7 @@ class MainWindow(QMainWindow):
         screen = self.screen().availableGeometry()
         if screen.width() < WIDE_SCREEN:
             self.tabifyDockWidget(self.data_dock, self.training_dock)
+            self.tabifyDockWidget(self.data_dock, self.transfer_dock)
             self.data_dock.raise_()
         width, height = min(1600, screen.width()), min(1000, screen.height())
         self.resize(width, height)
@@ -210,7 +231,7 @@ class MainWindow(QMainWindow):
         a = self._action
         self.play_action = a("Play", Qt.Key.Key_Space, "Start or pause training", self.toggle_play, "play")
         self.step_action = a("Step", Qt.Key.Key_S, "Train exactly one batch, then pause: follow one update at a time",
-                             self.session.step, "step")
+                             self.step, "step")
         self.reset_action = a("Reset", [Qt.Key.Key_R, "Ctrl+R"], "New weights from the same seed, back to epoch 0 "
                               "(the curves start again)", self.reset, "reset")
         self.open_action = a("Open…", QKeySequence.StandardKey.Open, "Open an experiment (.json) or a checkpoint with "
@@ -220,6 +241,13 @@ class MainWindow(QMainWindow):
         self.weights_action = a("Load weights into this network…", "Ctrl+L", "Put the weights of a checkpoint into "
                                 "the network shown, if every layer has the same shape", self.load_weights_file,
                                 "load_weights")
+        self.backbone_action = a("Use this network as a backbone", "Ctrl+B", "Save the trained network and start "
+                                 "a transfer experiment on top of it: its blocks become a frozen backbone with a "
+                                 "new linear head (then pick the new task's data)", self.use_as_backbone,
+                                 "use_as_backbone")
+        self.compare_action = a("Compare with scratch", "Ctrl+K", "Train this transfer experiment again, and the "
+                                "same network from fresh weights beside it: both curves on one plot",
+                                self.compare_with_scratch, "compare")
         self.quit_action = a("Quit", "Ctrl+Q", "Quit (the experiment is kept for next time)", self.close, "quit")
         self.undo_action = a("Undo", QKeySequence.StandardKey.Undo, "Undo the last change of the experiment",
                              lambda: self._step_history(-1), "undo")
@@ -250,6 +278,9 @@ class MainWindow(QMainWindow):
         run = bar.addMenu("&Run")
         for action in (self.play_action, self.step_action, self.reset_action):
             run.addAction(action)
+        run.addSeparator()
+        run.addAction(self.compare_action)
+        run.addAction(self.backbone_action)
         self.preset_menu = bar.addMenu("&Presets")
         self.preset_menu.setObjectName("preset_menu")
         self.preset_menu.setToolTipsVisible(True)
@@ -258,7 +289,7 @@ class MainWindow(QMainWindow):
         for action in self.tab_actions:
             view.addAction(action)
         view.addSeparator()
-        for dock in (self.data_dock, self.training_dock):
+        for dock in (self.data_dock, self.training_dock, self.transfer_dock):
             view.addAction(dock.toggleViewAction())
 
     def _fill_presets(self) -> None:
@@ -335,6 +366,8 @@ class MainWindow(QMainWindow):
             panel.edited.connect(lambda changes, p=panel: self.apply_changes(changes, p))
         self.session.records.connect(self._on_records)
         self.session.state_changed.connect(self._on_state)
+        self.transfer_panel.compare_requested.connect(self.compare_with_scratch)
+        self.transfer_panel.sweep_requested.connect(self.open_sweep)
         self.speed.valueChanged.connect(self._on_speed)
 
     # -- the experiment ------------------------------------------------------------------------
@@ -437,6 +470,10 @@ class MainWindow(QMainWindow):
         self._show_title(exp)
 
     def _panel_for(self, path: str):
+        if path.startswith("transfer."):
+            return self.transfer_panel
+        if path.startswith(DATA_FIELDS):
+            return self.data_panel
         for name in ("network", "training", "data"):
             if path.startswith(PANEL_SECTIONS[name]):
                 return self.panels[name]
@@ -454,6 +491,8 @@ class MainWindow(QMainWindow):
         self._end = None
         for view in self.views:
             view.clear()
+        self.comparison.stop()
+        self.progress.hide()
         self._show_pictures()
         self.session.load(self.experiment, running=running, checkpoint=checkpoint)
         self._on_counters(self.session.at_epoch, self.session.at_step)
@@ -559,6 +598,74 @@ class MainWindow(QMainWindow):
                 self._on_end(record)
             elif kind == "hello":
                 self._on_hello(record)
+            elif kind in ("download", "progress"):
+                self._on_progress(record)
+            elif kind == "phase":
+                self.statusBar().showMessage(record["text"], 15000)
+            elif kind == "saved" and self._backbone_file is not None and Path(record["path"]) == self._backbone_file:
+                self._start_transfer_from(self._backbone_file)
+
+    def _on_progress(self, record: dict) -> None:
+        """Weights arriving or images being read: a bar in the status bar until it is done."""
+        done, total = int(record["done"]), max(int(record["total"]), 1)
+        if record["type"] == "download":
+            text = f"Downloading {record['file']}: {done / 1e6:.1f} of {total / 1e6:.1f} MB"
+        else:
+            text = f"{record['what']}: {done} of {total}"
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(1000 * done / total))
+        self.progress.setFormat(text)
+        self.progress.setToolTip(text)
+        self.progress.setVisible(done < total)
+        self.statusBar().showMessage(text, 3000)
+
+    # -- transfer learning --------------------------------------------------------------------
+    def compare_with_scratch(self) -> None:
+        """Start the run over and train the same network from scratch beside it, curves overlaid."""
+        try:
+            self._new_run(running=True)
+            self.comparison.start(self.experiment, running=True)
+        except SpecError as e:
+            self.statusBar().showMessage(f"No comparison: {e}", 15000)
+            self.banner.show_message("info", f"No comparison: {e}")
+            return
+        self.show_tab("loss")
+        self.statusBar().showMessage("Training the same network from scratch beside this run (dashed).", 8000)
+
+    def use_as_backbone(self) -> None:
+        """Save the current network, then (when the training process says it is written) make it the
+        backbone of a new transfer experiment."""
+        if DATASETS[self.experiment.data.name].kind != "image" or self.session.at_step == 0:
+            self.statusBar().showMessage("Train a network on images first: its blocks become the backbone.", 15000)
+            return
+        folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)) / "backbones"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            self.statusBar().showMessage(f"Cannot save the backbone in {folder}: {e}", 15000)
+            return
+        stem = "".join(c if c.isalnum() else "_" for c in (self.experiment.title or self.experiment.data.name))
+        self._backbone_file = folder / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}.safetensors"
+        self.session.save_checkpoint(self._backbone_file)
+
+    def _start_transfer_from(self, path: Path) -> None:
+        self._backbone_file = None
+        changes = {"transfer.backbone": "checkpoint", "transfer.path": str(path), "transfer.cut": None,
+                   "transfer.strategy": "linear_probe", "transfer.head_epochs": 0, "model.layers": []}
+        if self.apply_changes(changes):
+            self.transfer_dock.raise_()
+            self.statusBar().showMessage(f"The trained network is the backbone now ({path.name}); pick the new "
+                                         "task's data, then Play.", 15000)
+
+    def open_sweep(self) -> None:
+        """The few-shot sweep of this experiment, in a dialog (its runs stop when it closes)."""
+        from playground.ui.sweep_dialog import SweepDialog
+
+        if self.sweep is not None:
+            self.sweep.stop()
+            self.sweep.deleteLater()
+        self.sweep = SweepDialog(self.experiment, self)
+        self.sweep.open()
 
     def _on_hello(self, record: dict) -> None:
         """The training process says which devices torch sees (the window's process has no torch)."""
@@ -628,6 +735,7 @@ class MainWindow(QMainWindow):
         state = self.session.state
         if state == RUNNING:
             self.session.pause()
+            self.comparison.pause()
         elif state == FINISHED:
             if self._end is not None and self._end["reason"] == "completed":
                 self.continue_training(self.experiment.train.epochs)
@@ -635,6 +743,11 @@ class MainWindow(QMainWindow):
                 self._new_run(running=True)
         else:
             self.session.play()
+            self.comparison.play()
+
+    def step(self) -> None:
+        self.session.step()
+        self.comparison.step()
 
     def show_tab(self, name: str) -> None:
         self.plot_tabs.setCurrentIndex(TABS[name])
@@ -661,9 +774,14 @@ class MainWindow(QMainWindow):
             self.resize(min(self.width(), screen.width()), min(self.height(), screen.height()))
         if screen.width() < WIDE_SCREEN and not self.tabifiedDockWidgets(self.data_dock):
             self.tabifyDockWidget(self.data_dock, self.training_dock)  # side by side, they would not fit
+            self.tabifyDockWidget(self.data_dock, self.transfer_dock)
 
     def closeEvent(self, event) -> None:
-        """Stop the worker before the window goes; keep the experiment and the layout for next time."""
+        """Stop the workers before the window goes; keep the experiment and the layout for next time."""
+        if self.sweep is not None:
+            self.sweep.stop()
+            self.sweep.wait()
+        self.comparison.stop()
         self.session.shutdown()
         self.settings.setValue("experiment", self.experiment.to_json())
         self.settings.setValue("geometry", self.saveGeometry())

@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QListWidget, QSlider, QToolButton
 
 from playground.core.choices import DATASETS, FEATURES, PREPROCESS
+from playground.core.paths import resources_dir
+from playground.core.presets import load_experiment
 from playground.core.registry import Entry
 from playground.core.spec import Experiment
 from playground.ui.controls import NumberField
@@ -367,3 +369,216 @@ def test_everything_fits_a_narrow_dock(qtbot):
     qtbot.wait(20)
     assert clipped(panel) == []
     holder.grab().save("/tmp/panel_data_error.png")
+
+
+# -- image data: classes, examples per class, a folder of one's own -----------------------------------
+
+GLYPHS = Experiment().with_changes({"data.name": "glyphs", "data.n_samples": 4000})
+
+
+def make_folder(root) -> None:
+    """Two classes of tiny PNGs, a broken "PNG" (counted by its name: scanning decodes nothing), a
+    text file in a class folder and one beside the classes."""
+    from PySide6.QtGui import QColor, QImage
+
+    for name, count in (("cat", 3), ("dog", 2)):
+        (root / name).mkdir(parents=True)
+        for i in range(count):
+            image = QImage(12, 10, QImage.Format.Format_RGB32)
+            image.fill(QColor("#f59322" if name == "cat" else "#0877bd"))
+            assert image.save(str(root / name / f"{name}_{i}.png"))
+    (root / "dog" / "broken.png").write_bytes(b"not a picture")
+    (root / "cat" / "notes.txt").write_text("no picture")
+    (root / "README.txt").write_text("read me")
+
+
+@pytest.mark.parametrize("typed,expected", [
+    ("30-39", list(range(30, 40))), ("0,1,7", [0, 1, 7]), ("0, 1 ,7", [0, 1, 7]), ("7 1 0", [7, 1, 0]),
+    ("0-4, 9", [0, 1, 2, 3, 4, 9]), ("30 - 32", [30, 31, 32]), ("", None), ("  ", None),
+])
+def test_classes_text_is_parsed(typed, expected):
+    from playground.ui.data_panel import parse_classes
+
+    assert parse_classes(typed) == expected
+
+
+@pytest.mark.parametrize("typed,reason", [
+    ("abc", "'abc' is not a class number or a range: write e.g. 30-39 or 0,1,7"),
+    ("39-30", "'39-30' counts down: write 30-39"),
+    ("1,-2", "'-2' is not a class number or a range"),
+    ("2.5", "'2.5' is not a class number"),
+    ("0-5000", "spans more than 1000 classes"),
+])
+def test_bad_classes_text_says_why(typed, reason):
+    from playground.ui.data_panel import parse_classes
+
+    assert reason in parse_classes(typed)
+
+
+def test_classes_are_shown_short():
+    from playground.ui.data_panel import classes_text
+
+    assert classes_text(list(range(30, 40))) == "30-39"
+    assert classes_text([0, 1, 7]) == "0, 1, 7"
+    assert classes_text([0, 1, 2, 3, 9, 5, 6, 7]) == "0-3, 9, 5-7"
+    assert classes_text([3, 2, 1]) == "3, 2, 1"  # the order is the relabelling: kept
+    assert classes_text(None) == ""
+
+
+def test_classes_and_examples_per_class_are_shown_for_image_classes(panel, qtbot):
+    assert not shown(panel, "classes") and not shown(panel, "per_class")  # 2D points
+    window = Window(panel, GLYPHS)
+    assert shown(panel, "classes") and shown(panel, "per_class") and not shown(panel, "folder_button")
+    assert find(panel, "classes").placeholderText() == "all (0-39)"
+    classes = find(panel, "classes")
+    type_into(qtbot, classes, "30-39")
+    assert window.emitted == [{"data.classes": list(range(30, 40))}]
+    assert window.exp.data.classes == list(range(30, 40)) and classes.text() == "30-39"
+    type_into(qtbot, classes, "0,1,7")
+    assert window.emitted[-1] == {"data.classes": [0, 1, 7]} and classes.text() == "0, 1, 7"
+    type_into(qtbot, field(panel, "per_class"), "5")
+    assert window.emitted[-1] == {"data.per_class": 5} and window.exp.data.per_class == 5
+    assert field(panel, "per_class").text() == "5 each"
+    assert not find(panel, "val_fraction").isEnabled()  # few-shot: the split is not used
+    assert "Not used" in find(panel, "val_fraction").toolTip()
+    type_into(qtbot, field(panel, "per_class"), "")
+    assert window.emitted[-1] == {"data.per_class": None} and find(panel, "val_fraction").isEnabled()
+    type_into(qtbot, classes, "")
+    assert window.emitted[-1] == {"data.classes": None} and window.exp.data.classes is None
+    assert marks(panel) == {}
+
+
+def test_bad_classes_text_is_refused_with_the_reason(panel, qtbot):
+    window = Window(panel, GLYPHS.with_changes({"data.classes": [30, 31]}))
+    classes = find(panel, "classes")
+    type_into(qtbot, classes, "thirty")
+    assert window.emitted == [] and classes.text() == "30, 31"
+    assert marks(panel) == {"classes": "'thirty' is not a class number or a range: write e.g. 30-39 or 0,1,7"}
+    type_into(qtbot, classes, "38-41")  # a class that does not exist: the spec says so
+    assert window.emitted == [{"data.classes": [38, 39, 40, 41]}] and window.exp.data.classes == [30, 31]
+    assert marks(panel) == {"classes": "there are 40 classes (0 to 39), got 40"}
+    assert classes.text() == "30, 31"
+    type_into(qtbot, classes, "5")
+    assert marks(panel) == {"classes": "choose at least 2 classes, got 1"}
+
+
+def test_another_dataset_drops_the_class_subset(panel, qtbot):
+    window = Window(panel, GLYPHS.with_changes({"data.classes": [30, 31, 32]}))
+    click_dataset(qtbot, panel, "digits")
+    # digits are a file of 1,797: the 4,000 asked of the glyphs go back to all of them
+    assert window.emitted == [{"data.name": "digits", "data.classes": None, "data.n_samples": None}]
+    assert window.exp.data.name == "digits" and find(panel, "classes").placeholderText() == "all (0-9)"
+
+
+def test_a_folder_shows_what_it_holds(panel, qtbot, tmp_path):
+    make_folder(tmp_path / "pets")
+    window = Window(panel, Experiment())
+    panel.choose_folder(str(tmp_path / "pets"))
+    assert window.emitted == [{"data.name": "folder", "data.path": str(tmp_path / "pets")}]
+    assert (window.exp.data.name, window.exp.data.path) == ("folder", str(tmp_path / "pets"))
+    summary = find(panel, "folder_summary")
+    assert summary.text().splitlines()[0] == (
+        "2 classes: cat 3, dog 3 · skipped 2 (README.txt: not in a class folder, …)")
+    assert "Pictures become 32×32 colour" in summary.text()
+    assert "cat/notes.txt: not an image" in summary.toolTip() and "README.txt" in summary.toolTip()
+    assert "0: cat (3 images)" in summary.toolTip()
+    assert find(panel, "folder_path").full_text() == str(tmp_path / "pets")
+    assert shown(panel, "folder_button") and shown(panel, "image_size") and not shown(panel, "n_samples")
+    assert find(panel, "classes").placeholderText() == "all (2)" and "0 cat, 1 dog" in find(panel, "classes").toolTip()
+
+    type_into(qtbot, field(panel, "image_size"), "48")
+    assert window.emitted[-1] == {"data.image_size": 48} and window.exp.data.image_size == 48
+    assert "Pictures become 48×48 colour" in summary.text() and field(panel, "image_size").text() == "48 px"
+    type_into(qtbot, field(panel, "image_size"), "4")
+    assert window.exp.data.image_size == 48 and "must be >= 8" in marks(panel)["image_size"]
+
+
+def test_the_folder_button_asks_for_a_folder(panel, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    make_folder(tmp_path / "pets")
+    window = Window(panel, Experiment().with_changes({"data.name": "folder", "data.path": "{resources}/sample_folder"}))
+    assert find(panel, "folder_path").full_text() == "sample_folder"
+    assert find(panel, "folder_summary").text().startswith(
+        "3 classes: one 24, seven 24, zero 24 · skipped 1 (README.txt: not in a class folder)")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: "")
+    _click(qtbot, panel, "folder_button")  # cancelled
+    assert window.emitted == []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "pets"))
+    _click(qtbot, panel, "folder_button")
+    assert window.emitted == [{"data.name": "folder", "data.path": str(tmp_path / "pets")}]
+    assert find(panel, "folder_summary").text().startswith("2 classes: cat 3, dog 3")
+    panel.choose_folder(str(resources_dir() / "sample_folder"))  # the shipped one: named portably
+    assert window.emitted[-1]["data.path"] == "{resources}/sample_folder"
+
+
+def test_a_folder_that_cannot_be_used_is_refused_and_marked(panel, tmp_path):
+    (tmp_path / "flat").mkdir()
+    (tmp_path / "flat" / "a.png").write_bytes(b"x")
+    window = Window(panel, Experiment())
+    panel.choose_folder(str(tmp_path / "flat"))
+    assert window.exp.data.name == "circle"
+    assert "has no subfolders" in marks(panel)["panel"]  # the folder row is not shown for circle
+    window = Window(panel, Experiment().with_changes({"data.name": "folder", "data.path": "{resources}/sample_folder"}))
+    panel.choose_folder(str(tmp_path / "flat"))
+    assert "has no subfolders" in marks(panel)["folder"]
+    assert window.exp.data.path == "{resources}/sample_folder"
+
+
+def test_the_folder_tile_brings_a_folder(panel, qtbot, tmp_path):
+    window = Window(panel, GLYPHS.with_changes({"data.classes": [30, 31]}))
+    click_dataset(qtbot, panel, "folder")
+    assert window.emitted == [{"data.name": "folder", "data.classes": None, "data.path": "{resources}/sample_folder"}]
+    assert window.exp.data.name == "folder" and marks(panel) == {}
+    make_folder(tmp_path / "pets")
+    panel.choose_folder(str(tmp_path / "pets"))
+    click_dataset(qtbot, panel, "digits")
+    click_dataset(qtbot, panel, "folder")  # the path stayed in the experiment
+    assert window.emitted[-1] == {"data.name": "folder"} and window.exp.data.path == str(tmp_path / "pets")
+    window = Window(panel, Experiment())  # another experiment, without a path: the folder chosen last
+    click_dataset(qtbot, panel, "folder")
+    assert window.emitted == [{"data.name": "folder", "data.path": str(tmp_path / "pets")}]
+
+
+def test_with_a_backbone_the_backbone_sizes_the_pictures(panel):
+    panel.set_experiment(load_experiment("transfer_folder"))
+    assert not shown(panel, "image_size")
+    assert "Pictures become 16×16 grey for the backbone glyphs_cnn." in find(panel, "folder_summary").text()
+    panel.set_experiment(load_experiment("transfer_mobilenet_folder"))
+    assert "224×224 colour for the backbone mobilenet_v3_small" in find(panel, "folder_summary").text()
+
+
+@pytest.mark.parametrize("path,widget", [("data.classes[1]", "classes"), ("data.per_class", "per_class"),
+                                         ("data.path", "folder"), ("data.image_size", "image_size")])
+def test_show_error_marks_the_image_controls(panel, path, widget):
+    panel.set_experiment(Experiment().with_changes({"data.name": "folder", "data.path": "{resources}/sample_folder"}))
+    panel.show_error(path, "not like this")
+    assert marks(panel) == {widget: "not like this"}
+    assert "not like this" in find(panel, widget).toolTip()
+    panel.show_error(None)
+    assert marks(panel) == {}
+
+
+def test_the_new_datasets_have_their_own_pictures(qapp, tmp_path):
+    from playground.ui.data_panel import folder_image
+
+    glyphs, folder, digits = (dataset_image(n) for n in ("glyphs", "folder", "digits"))
+    assert glyphs != digits and folder != digits
+    assert min(glyphs.pixelColor(x, y).lightness() for x in range(48) for y in range(48)) < 60  # dark ink
+    assert {folder.pixelColor(24, 36).name()} != {"#ffffff"}  # the folder's yellow
+    make_folder(tmp_path / "pets")
+    pictures = folder_image(str(tmp_path / "pets"))
+    cells = {pictures.pixelColor(x, y).name() for x, y in ((12, 12), (36, 12), (12, 36), (36, 36))}
+    assert cells == {"#f59322", "#0877bd"}  # cats and dogs; the broken file is passed over
+    assert folder_image(None) == folder and folder_image(str(tmp_path / "missing")) == folder
+
+
+def test_transfer_presets_fit_a_narrow_dock(qtbot):
+    panel = DataPanel()
+    holder = in_dock(qtbot, panel)
+    for name in ("transfer_fine_tune_top", "transfer_folder"):
+        panel.set_experiment(load_experiment(name))
+        qtbot.wait(20)
+        assert holder.horizontalScrollBar().maximum() == 0, name
+        assert clipped(panel) == [], name
+        assert holder.grab().save(f"/tmp/panel_data_{name}.png")

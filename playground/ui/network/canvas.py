@@ -1,20 +1,79 @@
-"""The columns side by side, with the connections between their units painted underneath."""
+"""The columns side by side, with the connections between their units painted underneath, and
+labelled groups of neighbouring columns (a transfer run's backbone and head)."""
 
 from __future__ import annotations
 
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QSpacerItem, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpacerItem, QWidget
 
+from playground.ui import colors
 from playground.ui.network.coloring import weight_pen
 from playground.ui.network.drawing import NodeBand
 
 COLUMN_GAP = 8  # the least room between two columns; wider panels spread them out
 LAYER_BACKGROUND = QColor("#f5f6f8")
 GRID_LINE = QColor("#c4c8ce")  # connections before any weights are known; the add column's outline
+MARGINS = (4, 2, 4, 2)
+
+
+class ColumnGroup:
+    """A label over neighbouring columns (``label``, elided to their width, whole in its tooltip) and
+    ``area``, an invisible widget over the label and the columns that error marks can frame; the
+    mouse goes through it to the columns."""
+
+    def __init__(self, canvas: QWidget, name: str):
+        self.label = QLabel(canvas)
+        self.label.setObjectName(f"{name}_label")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.label.font()
+        font.setBold(True)
+        self.label.setFont(font)
+        self.label.setStyleSheet(f"color: {colors.MUTED};")
+        self.area = QWidget(canvas)
+        self.area.setObjectName(f"{name}_area")
+        self.area.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.columns: list[QWidget] = []
+        self.text = ""
+        self.hide()
+
+    def set_text(self, text: str, tip: str = "") -> None:
+        if (text, tip) == (self.text, self.label.toolTip()):
+            return
+        self.text = text
+        self.label.setToolTip(tip)
+        self.area.setToolTip(tip)
+        self.place()
+
+    def hide(self) -> None:
+        self.columns = []
+        self.label.hide()
+        self.area.hide()
+
+    def span(self) -> Optional[QRect]:
+        if not self.columns:
+            return None
+        rect = QRect(self.columns[0].geometry())
+        for column in self.columns[1:]:
+            rect = rect.united(column.geometry())
+        return rect
+
+    def place(self) -> None:
+        span = self.span()
+        if span is None:
+            return
+        height = self.label.fontMetrics().height()
+        top = max(span.top() - height - 3, 0)
+        text = self.label.fontMetrics().elidedText(self.text, Qt.TextElideMode.ElideRight, span.width() - 4)
+        self.label.setText(text)
+        self.label.setGeometry(span.left() + 2, top, span.width() - 4, height)
+        self.area.setGeometry(QRect(span.left() - 2, top, span.width() + 4, span.bottom() - top + 3))
+        self.label.show()
+        self.area.show()
+        self.area.raise_()
 
 
 class NetworkCanvas(QWidget):
@@ -30,28 +89,48 @@ class NetworkCanvas(QWidget):
         palette.setColor(QPalette.ColorRole.Window, QColor("white"))
         self.setPalette(palette)
         self.row = QHBoxLayout(self)
-        self.row.setContentsMargins(4, 2, 4, 2)
+        self.row.setContentsMargins(*MARGINS)
         self.row.setSpacing(0)
         self.columns: list[QWidget] = []
         self.shaded: list[QWidget] = []  # the layers' columns, on a light background
+        self.tints: dict[QWidget, QColor] = {}  # columns on a background of their own (frozen, open blocks)
         self.dashed: Optional[QWidget] = None  # where the next layer will appear
+        self.groups: dict[str, ColumnGroup] = {}
         self.pairs: list[tuple[NodeBand, NodeBand, int]] = []  # source, target, index into the weights
         self._pens: dict[int, list[list[QPen]]] = {}  # weight index -> pens[target][source]
         self._weights_seen = 0  # counts new pens: the lines drawn are made again after a change
         self._drawn: tuple = ((), [])  # (where the nodes were, the lines sorted thin to thick) of the last paint
 
-    def arrange(self, columns: list[QWidget], shaded: list[QWidget], dashed: Optional[QWidget]) -> None:
+    def group(self, name: str) -> ColumnGroup:
+        """The group called ``name`` (made on first use): ``arrange`` says which columns it spans."""
+        if name not in self.groups:
+            self.groups[name] = ColumnGroup(self, name)
+        return self.groups[name]
+
+    def arrange(self, columns: list[QWidget], shaded: list[QWidget], dashed: Optional[QWidget],
+                groups: Optional[dict[str, list[QWidget]]] = None, gaps: Optional[list[int]] = None) -> None:
         """Lay ``columns`` out from left to right. Each has ``band`` (its NodeBand, or None) and
         ``weighted`` (weights come into its units). Lines join neighbouring bands, passing over the
-        ``dashed`` column; the k-th weighted column has the k-th weight matrix of a snapshot."""
+        ``dashed`` column; the k-th weighted column has the k-th weight matrix of a snapshot.
+        ``groups`` labels runs of neighbouring columns (the others are hidden); ``gaps`` are the
+        least room between each two columns (COLUMN_GAP by default)."""
         while self.row.count():
             self.row.takeAt(0)
         for i, column in enumerate(columns):
             if i:
-                self.row.addItem(QSpacerItem(COLUMN_GAP, 0, QSizePolicy.Policy.MinimumExpanding))
+                gap = gaps[i - 1] if gaps else COLUMN_GAP
+                self.row.addItem(QSpacerItem(gap, 0, QSizePolicy.Policy.MinimumExpanding))
             self.row.addWidget(column)
             column.show()
         self.columns, self.shaded, self.dashed = columns, shaded, dashed
+        groups = {name: list(members) for name, members in (groups or {}).items() if members}
+        for name in set(self.groups) | set(groups):
+            group = self.group(name)
+            group.hide()
+            group.columns = groups.get(name, [])
+        top = max((g.label.fontMetrics().height() + 4 for g in self.groups.values() if g.columns), default=0)
+        self.row.setContentsMargins(MARGINS[0], MARGINS[1] + top, MARGINS[2], MARGINS[3])
+        self.place_groups()
         self.pairs, k = [], 0
         layers = [column for column in columns if column is not dashed]
         for source, target in zip(layers, layers[1:]):
@@ -60,6 +139,26 @@ class NetworkCanvas(QWidget):
                     self.pairs.append((source.band, target.band, k))
                 k += 1
         self.clear_weights()
+
+    def set_tints(self, tints: dict[QWidget, QColor]) -> None:
+        if tints != self.tints:
+            self.tints = tints
+            self.update()
+
+    def place_groups(self) -> None:
+        for group in self.groups.values():
+            if group.columns:
+                group.place()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)  # the layout has placed the columns already
+        self.place_groups()
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:  # a column's width changed: the layout has run
+            self.place_groups()
+        return handled
 
     def set_weights(self, weights: list[Optional[np.ndarray]]) -> None:
         """A pen per drawn connection from its layer's weight matrix (out x in)."""
@@ -117,6 +216,11 @@ class NetworkCanvas(QWidget):
         p.setBrush(LAYER_BACKGROUND)
         for column in self.shaded:
             p.drawRoundedRect(QRectF(column.geometry()), 6, 6)
+        for column, color in self.tints.items():
+            if column.isVisible():
+                p.setBrush(color)
+                p.drawRoundedRect(QRectF(column.geometry()), 5, 5)
+        self._paint_groups(p)
         if self.dashed is not None:
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.setPen(QPen(GRID_LINE, 1.2, Qt.PenStyle.DashLine))
@@ -124,6 +228,22 @@ class NetworkCanvas(QWidget):
         for line, pen in self._sorted_lines():
             p.setPen(pen)
             p.drawLine(line)
+
+    def _paint_groups(self, p: QPainter) -> None:
+        """A bracket under each group's label and a dashed line between two neighbouring groups."""
+        spans = sorted((span for span in (g.span() for g in self.groups.values() if g.columns) if span is not None),
+                       key=QRect.left)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for span in spans:
+            p.setPen(QPen(GRID_LINE, 1.2))
+            y = span.top() - 2.5
+            p.drawPolyline([QPointF(span.left() + 1, y + 3), QPointF(span.left() + 1, y),
+                            QPointF(span.right() - 1, y), QPointF(span.right() - 1, y + 3)])
+        p.setPen(QPen(GRID_LINE, 1.2, Qt.PenStyle.DashLine))
+        for left, right in zip(spans, spans[1:]):
+            x = (left.right() + right.left()) / 2
+            p.drawLine(QPointF(x, left.top() - 2), QPointF(x, left.bottom()))
+        p.setPen(Qt.PenStyle.NoPen)
 
     def _sorted_lines(self) -> list[tuple[QLineF, QPen]]:
         """The lines, thin first so that the strong weights stay on top; made again only when a

@@ -1,6 +1,7 @@
 """The network's columns and their controls: a layer's shape (units, channels, kernel) at its top,
 its own activation, init, norm and dropout in the rows under it (inherited values in grey), the
-input and output, the flatten the network adds itself, and the buttons that add layers.
+input and output, the flatten the network adds itself, the buttons that add layers, and a transfer
+run's backbone blocks with their locks.
 
 Columns only propose: a layer column calls ``propose({path: value})`` and ``refuse(path, reason)``
 for text that is not a number; the panel decides what happens.
@@ -11,7 +12,8 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from playground.core.choices import ACTIVATIONS, FEATURES, INITIALIZERS, NORMS
 from playground.core.pictures import MAX_PICTURED_UNITS
@@ -21,11 +23,12 @@ from playground.ui import colors
 from playground.ui.controls import ChoiceCombo, NumberField, caption, format_number, tool_button
 from playground.ui.forms import rich_tip
 from playground.ui.network.coloring import feature_image
-from playground.ui.network.drawing import LABEL_GAP, NODE_MAX, NodeBand, ShapeView
+from playground.ui.network.drawing import LABEL_GAP, NODE_MAX, NodeBand, ShapeView, fitting_font, lock_icon
 
 ROW_H, ROW_GAP = 22, 2  # at the default 9 pt font; rows grow with a larger one
 BASE_TEXT_H = 14  # the font height the widths below were made for
-WIDTH = {"input": 70, "dense": 92, "conv": 96, "pool": 86, "flatten": 72, "auto": 60, "add": 84}
+WIDTH = {"input": 70, "dense": 92, "conv": 96, "pool": 86, "flatten": 72, "auto": 60, "add": 84,
+         "block": 53, "thin": 44}  # block, thin: a backbone's blocks with and without parameters
 SETTINGS = ("activation", "init", "norm", "dropout")  # a layer's own choices, one row each
 FEATURE_RES = 32  # pixels per side of an input feature's picture
 
@@ -273,14 +276,17 @@ class InputColumn(Column):
             label.setStyleSheet(f"color: {colors.MUTED};")
             label.setToolTip(rich_tip(f"Each layer's {field}", RULES[field], INHERIT_NOTE))
 
-    def show_input(self, info, features: list[str]) -> None:
+    def show_input(self, info, features: list[str], shape: Optional[tuple[int, ...]] = None) -> None:
+        """``shape``: what reaches the network (a folder's images as resized for it); default the
+        dataset's own."""
         points = info.kind == "points"
         self.band.setVisible(points)
         self.image.setVisible(not points)
         if not points:
             self.band.set_count(0)
-            self.image.set_shape(info.image_shape)
-            _, h, w = info.image_shape
+            shape = tuple(shape or info.image_shape or ())
+            self.image.set_shape(shape)
+            h, w = shape[1:] if len(shape) == 3 else ("?", "?")
             self.image.setToolTip(rich_tip("Image input", f"Each example is a {h}×{w} image. Dense layers see its "
                                            "pixels as one long vector; conv layers keep the neighbourhood."))
             self.fit_width(0)
@@ -310,8 +316,10 @@ class OutputColumn(Column):
         self.band.setObjectName("output_nodes")
         self.body.addWidget(self.band, 1)
 
-    def show_output(self, info) -> None:
-        count = max(info.num_classes, 1)
+    def show_output(self, info, classes: Optional[int] = None, names: Optional[list[str]] = None) -> None:
+        """``classes``: the outputs (a subset of the data's classes, a folder's); ``names`` label them
+        (the chosen class numbers); default the dataset's classes, numbered from 0."""
+        count = max(info.num_classes if classes is None else classes, 1)
         if info.task == "regression":
             labels, self.what = ["value"], "The predicted value (linear output, trained with MSE)."
         elif count == 2:
@@ -321,6 +329,8 @@ class OutputColumn(Column):
         else:
             labels, self.what = [str(i) for i in range(count)], ("One unit per class; softmax turns them into "
                                                                  "probabilities.")
+        if names is not None and len(names) == count and info.task != "regression":
+            labels = list(names)
         self.band.set_count(count, labels)
         tip = rich_tip("Output layer", self.what)
         self.band.setToolTip(tip)
@@ -383,7 +393,145 @@ class AddColumn(Column):
         self.buttons[name] = button
         return button
 
-    def show_buttons(self, images: bool, layers: int) -> None:
+    def show_buttons(self, images: bool, layers: int, compact: bool = False) -> None:
+        """``compact``: as narrow as the buttons shown (a transfer run's head, beside its backbone)."""
         for name in self.IMAGE_ONLY:
             self.buttons[name].setVisible(images)
         self.buttons["remove_layer"].setEnabled(layers > 0)
+        shown = [b for n, b in self.buttons.items() if images or n not in self.IMAGE_ONLY]
+        default = round(WIDTH[self.kind] * self.scale)
+        widest = max(b.fontMetrics().horizontalAdvance(b.text()) for b in shown)
+        self.setFixedWidth(min(default, widest + 26) if compact else default)
+
+
+def short_count(n: int) -> str:
+    """A parameter count that fits a narrow column: 160, 4.6k, 33k, 294k, 2.1M."""
+    if n < 1000:
+        return str(n)
+    if n < 10_000:
+        return f"{n / 1000:.1f}k"
+    if n < 999_500:
+        return f"{n / 1000:.0f}k"
+    return f"{n / 1e6:.1f}M"
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    return "×".join(map(str, shape))
+
+
+LOCK_TIP = ("Click to train this block and every block above it (to its right, nearer the output); the blocks "
+            "below stay frozen. With very little data keep everything frozen (linear probe): only the head "
+            "trains, on features that were learned from far more examples. With more data open the top blocks, "
+            "which are the most task-specific; with a lot, open them all. Open blocks train at the backbone LR "
+            "(transfer.backbone_lr times the LR), so the pretrained features are adjusted, not wiped out. "
+            "Clicking the lowest open block freezes it again.")
+FROZEN_COLOR, OPEN_COLOR = colors.MUTED, "#0877BD"
+SMALL_TEXT = 7.5  # points: the backbone columns' captions
+
+
+def _bold(column: QWidget) -> QFont:
+    font = QFont(column.font())
+    font.setBold(True)
+    font.setPointSizeF(max(SMALL_TEXT, font.pointSizeF() - 1))
+    return font
+
+
+class BackboneColumn(Column):
+    """One block of a transfer run's backbone: its name, output shape and parameter count, and
+    whether it trains. A block with parameters (kind "block") has a lock; one without (a checkpoint's
+    pool or flatten: kind "thin") is a thin column, never locked. Clicking the lock calls
+    ``toggle(name)``: the panel decides what that proposes. Reused for another block, like layer
+    columns, so ``show_block`` renames what it holds."""
+
+    def __init__(self, kind: str, toggle: Callable[[str], None]):
+        super().__init__(kind)
+        self.block = ""
+        self.state = ""  # "frozen", "trains", "fresh" or "" (nothing to train)
+        self._shown: tuple = ()
+        self.settings_box.hide()  # a pretrained block has none of a layer's own settings
+        small = QFont(self.font())
+        small.setPointSizeF(max(SMALL_TEXT, small.pointSizeF() - 1))
+        self.small = small
+        self.name_label = caption("", bold=True)
+        self.name_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.name_label.setWordWrap(True)  # an ImageNet block's name breaks after its dot: features. / 12
+        self.name_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.header.addWidget(self.name_label, 1)
+        self.header.parentWidget().setFixedHeight(max(self.row_h, 2 * QFontMetrics(small).height() + 2))
+        self.shape_view = ShapeView("maps")
+        self.shape_view.setFont(small)
+        self.body.addWidget(self.shape_view, 1)
+        self.lock: Optional[QToolButton] = None
+        self.params_label = self.note = None
+        if kind == "block":
+            self.params_label = self._small_label()
+            self.params_label.setWordWrap(True)
+            self.lock = QToolButton()
+            self.lock.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            self.lock.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab reaches it, Space clicks it
+            self.lock.setFont(small)
+            self.lock.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            self.lock.clicked.connect(lambda: toggle(self.block))
+            self.body.addWidget(self.lock)
+            self.note = self._small_label()
+            self.note.setWordWrap(True)
+
+    def _small_label(self) -> QLabel:
+        label = QLabel()
+        label.setFont(self.small)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.body.addWidget(label)
+        return label
+
+    def set_name(self, name: str) -> None:
+        """Named backbone_<block>_...; "" parks the column unnamed."""
+        self.block = name
+        prefix = f"backbone_{name}" if name else ""
+        self.setObjectName(f"{prefix}_column" if name else "")
+        if self.lock is not None:
+            self.lock.setObjectName(f"{prefix}_lock" if name else "")
+        self.name_label.setObjectName(f"{prefix}_name" if name else "")
+
+    def show_block(self, name: str, shape: tuple[int, ...], parameters: int, state: str, what: str,
+                   input_size: int = 0, lr: float = 1.0) -> None:
+        """``state``: "frozen", "trains" (at ``lr`` times the LR), "fresh" (scratch) or "" (no
+        parameters); ``what`` names the block's kind in its tooltip."""
+        key = (name, tuple(shape), parameters, state, what, input_size, lr, self.maximumWidth())
+        if key == self._shown and name == self.block:
+            return  # every edit shows the experiment again: a block that did not change costs nothing
+        self._shown = key
+        if name != self.block:
+            self.set_name(name)
+        self.state = state
+        base, room = _bold(self), self.maximumWidth() - 6
+        wrap = "." in name and QFontMetrics(base).horizontalAdvance(name) > room  # features. / 12
+        self.name_label.setFont(fitting_font(base, name.replace(".", ".\n").split("\n") if wrap else [name], room))
+        self.name_label.setText(name.replace(".", ".\u200b") if wrap else name)
+        muted = state in ("frozen", "")
+        self.name_label.setStyleSheet(f"color: {colors.MUTED};" if muted else "")
+        self.shape_view.set_shape(shape, input_size, "maps" if len(shape) == 3 else "flatten")
+        size = f"{parameters:,} parameters (weights and biases)" if parameters else "No parameters: nothing to train."
+        tip = rich_tip(f"{name}: {what}", f"Output {shape_text(shape)}. {size}")
+        self.name_label.setToolTip(tip)
+        self.shape_view.setToolTip(tip)
+        self.setToolTip(tip)
+        if self.lock is None:
+            return
+        self.params_label.setText(f"{short_count(parameters)} params")
+        self.params_label.setToolTip(tip)
+        self.params_label.setStyleSheet(f"color: {colors.MUTED};")
+        texts = {"frozen": ("frozen", "", "Frozen: its pretrained weights stay as they are."),
+                 "trains": ("trains", f"×{lr:g} LR", f"Trains at the backbone LR: {lr:g} times the LR."),
+                 "fresh": ("trains", "fresh weights", "From scratch: this block starts from fresh weights and "
+                           "trains at the full LR, like every block; there is nothing to lock. Choose a "
+                           "pretrained strategy to start from the backbone's weights.")}
+        button, note, now = texts[state]
+        self.lock.setText(button)
+        self.lock.setIcon(lock_icon(state != "frozen", FROZEN_COLOR if state == "frozen" else OPEN_COLOR))
+        self.lock.setEnabled(state != "fresh")
+        self.lock.setToolTip(rich_tip(f"{name}: {now}", LOCK_TIP if state != "fresh" else ""))
+        self.note.setText(note)
+        self.note.setStyleSheet(f"color: {colors.MUTED};" if state == "fresh" else f"color: {OPEN_COLOR};")
+        self.note.setToolTip(self.lock.toolTip())
+

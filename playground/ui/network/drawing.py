@@ -1,13 +1,14 @@
 """What a column shows of its layer: units as squares with their pictures (``NodeBand``), or the
-shape of a conv, pool or flatten output (``ShapeView``)."""
+shape of a conv, pool or flatten output (``ShapeView``); the lock of a backbone block (``lock_icon``)."""
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Callable, Optional
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QImage, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from playground.core.pictures import pictured
@@ -18,6 +19,7 @@ PAD = 3  # room above the first node and below the last
 LABEL_GAP = 5  # between a node and its label
 BORDER = QColor("#8d939c")
 PAPER = QColor("white")
+SMALLEST_TEXT = 7.0  # points: a narrow column's captions shrink to this, no further
 
 
 class NodeBand(QWidget):
@@ -145,9 +147,10 @@ class ShapeView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumHeight(44)
 
-    def set_shape(self, shape: tuple[int, ...], input_size: int = 0) -> None:
-        if (tuple(shape), input_size) != (self.shape, self.input_size):
-            self.shape, self.input_size = tuple(shape), input_size
+    def set_shape(self, shape: tuple[int, ...], input_size: int = 0, kind: Optional[str] = None) -> None:
+        kind = kind or self.kind
+        if (tuple(shape), input_size, kind) != (self.shape, self.input_size, self.kind):
+            self.shape, self.input_size, self.kind = tuple(shape), input_size, kind
             self.update()
 
     def caption(self) -> str:
@@ -165,6 +168,7 @@ class ShapeView(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         caption = self.caption()
+        p.setFont(fitting_font(self.font(), caption.split("\n"), self.width() - 2))
         text_h = p.fontMetrics().height() * (caption.count("\n") + 1) + 2
         room = QRectF(self.rect()).adjusted(4, 4, -4, -4 - text_h)
         p.setPen(QPen(BORDER, 1))
@@ -186,7 +190,7 @@ class ShapeView(QWidget):
                 square = QRectF(x0 + 8 * k, room.top() + 8 * k, side, side)
                 p.setBrush(PAPER if k == layers - 1 else QColor("#f1f2f4"))
                 p.drawRect(square)
-            if self.kind == "image" and len(self.shape) == 3:
+            if self.kind == "image" and len(self.shape) == 3 and square.width() >= 3 * self.shape[2]:
                 p.setPen(QPen(QColor("#d7dade"), 1))
                 for i in range(1, self.shape[2]):
                     x = square.left() + square.width() * i / self.shape[2]
@@ -197,3 +201,48 @@ class ShapeView(QWidget):
             bottom = square.bottom()
         p.setPen(self.palette().color(QPalette.ColorRole.WindowText))
         p.drawText(QRectF(0, bottom + 2, self.width(), text_h), Qt.AlignmentFlag.AlignHCenter, caption)
+
+
+def fitting_font(font: QFont, lines: list[str], width: int) -> QFont:
+    """``font``, or a smaller one (down to SMALLEST_TEXT points, then not bold) in which every line
+    fits ``width``."""
+    widest = max((QFontMetrics(font).horizontalAdvance(line) for line in lines), default=0)
+    size = font.pointSizeF()
+    if widest <= width or widest <= 0:
+        return font
+    smaller = QFont(font)
+    smaller.setPointSizeF(max(SMALLEST_TEXT, min(size, math.floor(size * width / widest * 2) / 2)))
+    if smaller.bold() and max(QFontMetrics(smaller).horizontalAdvance(line) for line in lines) > width:
+        smaller.setBold(False)
+    return smaller
+
+
+@lru_cache(maxsize=8)
+def lock_icon(opened: bool, color: str, side: int = 16) -> QIcon:
+    """A padlock, shut (a frozen block) or with its shackle swung open (a block that trains)."""
+    icon = QIcon()
+    for ratio in (1, 2):
+        pixmap = QPixmap(side * ratio, side * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pixmap)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        s = side / 16
+        pen = QPen(QColor(color), 1.8 * s)
+        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        # shut: both legs in the body; open: the shackle swung right, its right leg free above
+        shackle = QRectF(8.5 * s, 1.5 * s, 6 * s, 7 * s) if opened else QRectF(4.5 * s, 1.5 * s, 7 * s, 8 * s)
+        middle = shackle.center().y()
+        p.drawArc(shackle, 0, 180 * 16)
+        p.drawLine(QPointF(shackle.left(), middle), QPointF(shackle.left(), 8 * s))
+        p.drawLine(QPointF(shackle.right(), middle), QPointF(shackle.right(), (middle + s) if opened else 8 * s))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(color))
+        p.drawRoundedRect(QRectF(2.5 * s, 7.5 * s, 11 * s, 8 * s), 1.5 * s, 1.5 * s)
+        p.setBrush(QColor("white"))
+        p.drawEllipse(QPointF(8 * s, 11 * s), 1.3 * s, 1.3 * s)
+        p.end()
+        icon.addPixmap(pixmap)
+    return icon
