@@ -272,7 +272,8 @@ def _export(args) -> int:
 
     exp = _load(args)
     args.output.write_text(export_script(exp, args.output.name), encoding="utf-8")
-    print(f"wrote {args.output}: run it with python {args.output} (or torchrun --nproc_per_node=2 {args.output})")
+    parallel = "" if exp.transfer.enabled else f" (or torchrun --nproc_per_node=2 {args.output})"
+    print(f"wrote {args.output}: run it with python {args.output}{parallel}")
     return EXIT_OK
 
 

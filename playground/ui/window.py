@@ -104,6 +104,8 @@ class MainWindow(QMainWindow):
         self._build()
         self._connect()
         self._restore_layout()
+        if self.experiment.transfer.enabled:
+            self.transfer_dock.raise_()
         self._show_experiment(self.experiment)
         self.session.load(self.experiment)
 
@@ -449,6 +451,8 @@ class MainWindow(QMainWindow):
 
     def _adopt(self, exp: Experiment, changes: dict, checkpoint: Optional[Path]) -> None:
         """Make ``exp`` the experiment (from an edit, its undo or redo, a preset or a file)."""
+        if exp.transfer.enabled != self.experiment.transfer.enabled:  # the panel that now matters, in front
+            (self.transfer_dock if exp.transfer.enabled else self.data_dock).raise_()
         self.experiment = exp
         for panel in self.panels.values():
             panel.show_error(None)

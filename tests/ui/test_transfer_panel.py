@@ -184,7 +184,8 @@ def test_choosing_none_proposes_only_the_backbone(panel, fine_tune_top):
 def test_choosing_a_backbone_gives_a_valid_experiment(panel):
     window = Window(panel, Experiment())
     pick(panel, "backbone", "glyphs_cnn")
-    assert window.emitted == [{"transfer.backbone": "glyphs_cnn", "transfer.cut": None, **GLYPH_PAIR}]
+    assert window.emitted == [{"transfer.backbone": "glyphs_cnn", "transfer.cut": None, **GLYPH_PAIR,
+                               "model.layers": []}]  # an ordinary run's first backbone: a linear head
     exp = window.exp
     assert exp.transfer.backbone == "glyphs_cnn" and exp.data.name == "glyphs"
     assert (exp.data.classes, exp.data.per_class) == (list(range(30, 40)), 5)
@@ -270,7 +271,8 @@ def test_backbone_changes_glyphs_cnn_brings_the_designed_pair():
         exp = _valid(start, changes)
         assert exp.data.classes == list(range(30, 40)) and exp.data.per_class == 5
     own = Experiment().with_changes({"data.name": "glyphs", "data.classes": [0, 1, 2]})
-    assert backbone_changes(own, "glyphs_cnn") == {"transfer.backbone": "glyphs_cnn", "transfer.cut": None}
+    assert backbone_changes(own, "glyphs_cnn") == {"transfer.backbone": "glyphs_cnn", "transfer.cut": None,
+                                                   "model.layers": []}
     folder = load_experiment("transfer_mobilenet_folder")  # a folder stays, resized; ImageNet's pixels go
     changes = backbone_changes(folder, "glyphs_cnn")
     assert "data.name" not in changes and changes["data.preprocess"] == "none"
@@ -295,9 +297,12 @@ def test_backbone_changes_imagenet_brings_photos(fine_tune_top, backbone, batch)
 def test_backbone_changes_keeps_the_dense_head_and_clamps_open_blocks():
     cnn = Experiment().with_changes({"data.name": "digits", "model.layers": [
         {"type": "conv", "channels": 4}, {"type": "pool"}, {"type": "flatten"}, {"type": "dense", "units": 8}]})
-    changes = backbone_changes(cnn, "glyphs_cnn")
+    assert backbone_changes(cnn, "glyphs_cnn")["model.layers"] == []  # the first backbone: a linear head
+    head = load_experiment("transfer_fine_tune_top").with_changes({"model.layers": [
+        {"type": "conv", "channels": 4}, {"type": "pool"}, {"type": "dense", "units": 8}], "transfer.cut": "conv2"})
+    changes = backbone_changes(head, "glyphs_cnn")  # the feature end is a vector: the dense layers stay
     assert changes["model.layers"] == [{"type": "dense", "units": 8}]
-    _valid(cnn, changes)
+    _valid(head, changes)
     many = load_experiment("transfer_mobilenet_folder").with_changes(
         {"transfer.strategy": "fine_tune_top", "transfer.open_blocks": 10})
     changes = backbone_changes(many, "glyphs_cnn")
