@@ -41,7 +41,7 @@ from playground.core.plan import activations_per_example
 from playground.core.probes import ActivationProbe
 from playground.core.schedules import lr_factor
 from playground.core.spec import Experiment
-from playground.core.transfer import TransferModel, build_transfer, frozen_children, param_groups
+from playground.core.transfer import TransferModel, build_transfer, frozen_children, module_name, param_groups
 from playground.core.validate import MAX_STEP_ACTIVATIONS, backbone_activations
 
 Record = dict
@@ -96,7 +96,7 @@ class Trainer:
         if state_dict is not None:
             apply_weights(self.net, state_dict, "the checkpoint")
         self.net.to(self.device)
-        self._all_blocks = hidden_blocks(self.net, self.plans)
+        self._all_blocks = (self.transfer.probed if self.transfer else []) + hidden_blocks(self.net, self.plans)
         self.blocks = self._all_blocks
         self._weights = layer_weights(self.net)
         # evaluation goes through a split in chunks that hold no more than a training step may
@@ -208,7 +208,7 @@ class Trainer:
             self.exp.model.dropout = p
             backbone = set(self.transfer.net.backbone) if self.transfer is not None else set()
             for plan, block in self._all_blocks:
-                if plan.name not in backbone and self.exp.model.layers[plan.spec_index].dropout is None:
+                if module_name(plan.name) not in backbone and self.exp.model.layers[plan.spec_index].dropout is None:
                     set_block_dropout(plan, block, p)
         self.call_soon(apply)
 
@@ -407,7 +407,7 @@ class Trainer:
                 self.x_train, self.x_val = self._images
             model.net.features_cached = cache
         backbone = set(model.net.backbone)
-        self.blocks = [(p, b) for p, b in self._all_blocks if not (cache and p.name in backbone)]
+        self.blocks = [(p, b) for p, b in self._all_blocks if not (cache and module_name(p.name) in backbone)]
         self._weights = [w for w in layer_weights(self.net) if w.requires_grad]  # L1 charges what trains
 
     def _open_phase_two(self) -> None:

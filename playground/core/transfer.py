@@ -74,12 +74,23 @@ class TransferNet(nn.Sequential):
         self.train(self.training)
 
 
+class ProbedBlock:
+    """An ImageNet block as the probes see a playground block: its output is the activation (``act``)
+    and its last convolution the weight whose gradient and update are measured (``layer``)."""
+
+    def __init__(self, block: nn.Module):
+        self.act = block
+        self.layer = [m for m in block.modules() if isinstance(m, nn.Conv2d)][-1]
+        self.norm = None
+
+
 @dataclass
 class TransferModel:
     net: TransferNet
     plans: list[BlockPlan]  # checkpoint backbone blocks (probed like the playground's own) and the head
     backbone: BackbonePlan
     lockable: dict[str, str]  # a lockable backbone block's name -> its child's name in net
+    probed: list[tuple[BlockPlan, ProbedBlock]]  # ImageNet blocks, for the probes (checkpoint ones are in plans)
 
 
 def module_name(block: str) -> str:
@@ -94,9 +105,13 @@ def build_transfer(exp: "Experiment", outputs: int, progress: Optional[Callable[
     plan = backbone_plan(exp)
     pretrained = STRATEGIES[exp.transfer.strategy].pretrained
     entry = BACKBONES[exp.transfer.backbone]
+    probed: list[tuple[BlockPlan, ProbedBlock]] = []
     if entry.kind == "imagenet":
         blocks = _imagenet_blocks(exp.transfer.backbone, plan, pretrained, progress)
         plans: list[BlockPlan] = []
+        for name in plan.names:  # "linear": hardswish and ReLU outputs are unbounded, so no saturation
+            probed.append((BlockPlan(name, "conv", (), plan.shapes[name], None, activation="linear"),
+                           ProbedBlock(blocks[module_name(name)])))
     else:
         blocks = _checkpoint_blocks(exp, plan, pretrained)
         plans = list(plan.plans)
@@ -107,7 +122,7 @@ def build_transfer(exp: "Experiment", outputs: int, progress: Optional[Callable[
     net = TransferNet(blocks, names)
     lockable = {block: module_name(block) for block in plan.lockable}
     net.lock(frozen_children(exp, plan, lockable, phase_two=exp.transfer.head_epochs == 0))
-    return TransferModel(net, plans + head_plans, plan, lockable)
+    return TransferModel(net, plans + head_plans, plan, lockable, probed)
 
 
 def frozen_children(exp: "Experiment", plan: BackbonePlan, lockable: dict[str, str], phase_two: bool) -> list[str]:

@@ -575,3 +575,19 @@ def test_l1_charges_the_trainable_weights_only():
     (first,) = [r["loss"][0] for r in records if r["type"] == "steps"]
     untrained = epochs_of(records)[0]["train_loss"]  # full batch, linear head: the same data loss
     assert first == pytest.approx(untrained + 1e-3 * head_l1, rel=1e-5)
+
+
+def test_the_probes_watch_imagenet_blocks_that_run():
+    """The activation plots cover an ImageNet backbone's blocks (their outputs, and the gradient and
+    update of each block's last convolution) whenever the backbone runs, i.e. is not cached."""
+    exp = Experiment.from_dict({
+        "data": {"name": "folder", "path": "{resources}/sample_folder", "per_class": 2, "preprocess": "imagenet"},
+        "model": {"layers": []}, "transfer": {"backbone": "mobilenet_v3_small", "strategy": "scratch",
+                                              "cut": "features.3"},
+        "train": {"epochs": 1, "batch_size": 6, "probe_every": 1}})
+    records: list[dict] = []
+    Trainer(exp, records.append).run()
+    probe = next(r for r in records if r["type"] == "probe")
+    names = [layer["name"] for layer in probe["layers"]]
+    assert names == ["features.0", "features.1", "features.2", "features.3"]
+    assert all(layer["grad_std"] > 0 and layer["act_std"] > 0 for layer in probe["layers"])
