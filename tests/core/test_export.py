@@ -134,11 +134,10 @@ class NoPlayground:
 
 
 sys.meta_path.insert(0, NoPlayground())
-epochs, paths = sys.argv[1], sys.argv[2:]
 results = {}
-for path in paths:
+for path, args in json.loads(sys.argv[1]).items():  # each script with its own arguments
     out = io.StringIO()
-    sys.argv = [path, "--epochs", epochs]
+    sys.argv = [path, *args]
     try:
         with contextlib.redirect_stdout(out):
             runpy.run_path(path, run_name="__main__")
@@ -217,7 +216,8 @@ def outputs(scripts, tmp_path_factory) -> dict[str, dict]:
     cwd = tmp_path_factory.mktemp("run")
     driver = cwd / "driver.py"
     driver.write_text(DRIVER, encoding="utf-8")
-    done = subprocess.run([sys.executable, "-I", str(driver), str(EPOCHS), *map(str, scripts.values())],
+    arguments = {str(path): ["--epochs", str(EPOCHS)] for path in scripts.values()}
+    done = subprocess.run([sys.executable, "-I", str(driver), json.dumps(arguments)],
                           cwd=cwd, env=STANDALONE_ENV, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(done.stdout)

@@ -32,7 +32,7 @@ from playground.core.paths import resources_dir
 from playground.core.presets import load_experiment
 from playground.core.spec import Experiment, SpecError
 from playground.core.trainer import Trainer
-from tests.core.test_export import assert_matches, parse_epochs
+from tests.core.test_export import DRIVER, assert_matches, parse_epochs
 
 GLYPHS = ["train.epochs=6", "train.device=cpu", "data.n_samples=800"]  # 20 of each of the 10 classes
 PRESETS = {
@@ -44,35 +44,6 @@ PRESETS = {
 }
 MOBILENET = "mobilenet_v3_small"
 
-DRIVER = r'''
-import contextlib, io, json, runpy, sys, traceback
-
-
-class NoPlayground:
-    """Refuse ``import playground``: an exported script must not need the project."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] == "playground":
-            raise ImportError(f"the exported script imported {name}")
-        return None
-
-
-sys.meta_path.insert(0, NoPlayground())
-results = {}
-for path, args in json.loads(sys.argv[1]).items():
-    out = io.StringIO()
-    sys.argv = [path, *args]
-    try:
-        with contextlib.redirect_stdout(out):
-            runpy.run_path(path, run_name="__main__")
-        code = "no exit"
-    except SystemExit as e:
-        code = e.code
-    except BaseException:
-        code = traceback.format_exc()
-    results[path] = {"stdout": out.getvalue(), "code": code}
-print(json.dumps(results))
-'''
 
 
 def make_folder(root: Path) -> Path:

@@ -17,45 +17,27 @@ from playground.core.presets import load_experiment
 from playground.core.snapshot import snapshot
 from playground.core.spec import Experiment
 from playground.core.trainer import Trainer
-from playground.ui.network import NetworkPanel
 from playground.ui.network.columns import LayerChoice, LayerColumn, short_label
 from playground.ui.network.drawing import NodeBand
-from tests.ui import panel_helpers
+from tests.ui.network_helpers import PROJECTOR, Window, network_panel, show
 
 DIGITS_CNN = {"data": {"name": "digits", "preprocess": "standardize"},
               "model": {"activation": "relu", "init": "kaiming_normal",
                         "layers": [{"type": "conv", "channels": 16}, {"type": "pool"},
                                    {"type": "conv", "channels": 32}, {"type": "pool"}, {"units": 64}]}}
-PROJECTOR = (960, 300)  # what the network panel gets of a 1280x720 window
 
 
-class Window(panel_helpers.Window):
-    """What the main window does with the panel's edits, letting the layouts settle after each."""
-
-    def show(self, exp: Experiment) -> None:
-        show(self.panel, exp)
 
 
 @pytest.fixture
 def panel(qtbot):
-    widget = NetworkPanel()
-    qtbot.addWidget(widget)
-    widget.resize(*PROJECTOR)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return network_panel(qtbot)
 
 
 def child(panel: QWidget, name: str, cls=QWidget):
     widget = panel.findChild(cls, name)
     assert widget is not None, f"no {cls.__name__} named {name}"
     return widget
-
-
-def show(panel: NetworkPanel, exp: Experiment) -> None:
-    """set_experiment, then let the layouts settle as the event loop would."""
-    panel.set_experiment(exp)
-    QApplication.processEvents()
 
 
 def select(combo: QComboBox, name) -> None:

@@ -8,37 +8,23 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPushButton, QToolButton, QWidget
 
 from playground.core.presets import load_experiment
 from playground.core.spec import Experiment
-from playground.ui.network import NetworkPanel
 from playground.ui.network.columns import BackboneColumn, short_count
 from tests.ui import panel_helpers
+from tests.ui.network_helpers import PROJECTOR, Window, network_panel, show
 
-PROJECTOR = (960, 300)  # what the network panel gets of a 1280x720 window
 GLYPH_BLOCKS = ["conv1", "pool1", "conv2", "pool2", "flatten1", "dense1"]
 LOCKABLE = ["conv1", "conv2", "dense1"]
 
 
-class Window(panel_helpers.Window):
-    def show(self, exp: Experiment) -> None:
-        show(self.panel, exp)
 
 
 @pytest.fixture
 def panel(qtbot):
-    widget = NetworkPanel()
-    qtbot.addWidget(widget)
-    widget.resize(*PROJECTOR)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
-def show(panel: NetworkPanel, exp: Experiment) -> None:
-    panel.set_experiment(exp)
-    QApplication.processEvents()
+    return network_panel(qtbot)
 
 
 def preset(name: str, **transfer) -> Experiment:
