@@ -14,8 +14,8 @@ from typing import Callable, Optional
 
 from PySide6.QtCore import QEvent, QKeyCombination, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QKeySequence, QPalette
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QStyle, QStyleOptionComboBox,
-                               QStylePainter, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QSlider, QStyle,
+                               QStyleOptionComboBox, QStylePainter, QToolButton, QVBoxLayout, QWidget)
 from superqt.utils import signals_blocked
 
 from playground.core.registry import Registry
@@ -433,3 +433,52 @@ def caption(text: str, bold: bool = False) -> QLabel:
     font.setBold(bold)
     label.setFont(font)
     return label
+
+
+class ElidedLabel(QLabel):
+    """One line that fits any width: the middle of a long path gives way to an ellipsis; the whole
+    text is in ``full_text()`` (and the tooltip the panel gives it)."""
+
+    def __init__(self, name: str, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.setObjectName(name)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(20, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(self.contentsRect().width(), 20)
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, width))
+
+
+class PathRow(QWidget):
+    """A chosen file or folder, shortened in the middle to fit, and the button that chooses it:
+    ``label`` (named NAME_path) and ``button`` (NAME_button)."""
+
+    def __init__(self, name: str, button_text: str, tip: str, choose: Callable[[], None]):
+        super().__init__()
+        self.setObjectName(name)
+        line = QHBoxLayout(self)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.setSpacing(4)
+        self.label = ElidedLabel(f"{name}_path")
+        self.button = QPushButton(button_text)
+        self.button.setObjectName(f"{name}_button")
+        self.button.setToolTip(tip)
+        self.button.clicked.connect(choose)
+        line.addWidget(self.label, 1)
+        line.addWidget(self.button)

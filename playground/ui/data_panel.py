@@ -19,8 +19,8 @@ from typing import Optional
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListView,
-                               QListWidget, QListWidgetItem, QPushButton, QSizePolicy, QToolButton, QVBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGroupBox, QHBoxLayout, QLineEdit, QListView,
+                               QListWidget, QListWidgetItem, QSizePolicy, QToolButton, QVBoxLayout,
                                QWidget)
 from superqt.utils import signals_blocked
 
@@ -31,7 +31,7 @@ from playground.core.image_folder import FolderError, scan_folder
 from playground.core.paths import resolve_path, resources_dir
 from playground.core.spec import AugmentSpec, DataSpec, Experiment, TrainSpec, field_help
 from playground.ui import colors
-from playground.ui.controls import ChoiceCombo, LabeledSlider, NumberField
+from playground.ui.controls import ChoiceCombo, LabeledSlider, NumberField, PathRow
 from playground.ui.forms import (HINT_STYLE, FieldForm, SpecPanel, align_labels, fit_popup, hint_label,
                                  message_label, rich_tip)
 from playground.ui.network.coloring import feature_image
@@ -326,36 +326,6 @@ def shown_path(path: str) -> str:
     return "~" + path[len(home):] if home not in ("", "/", "~") and path.startswith(home) else path
 
 
-class ElidedLabel(QLabel):
-    """One line that fits any width: the middle of a long path gives way to an ellipsis; the whole
-    text is in ``full_text()`` (and the tooltip the panel gives it)."""
-
-    def __init__(self, name: str, parent: Optional[QWidget] = None):
-        super().__init__(parent)
-        self.setObjectName(name)
-        self._full = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-
-    def set_full_text(self, text: str) -> None:
-        self._full = text
-        self._elide()
-
-    def full_text(self) -> str:
-        return self._full
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(20, super().minimumSizeHint().height())
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        width = max(self.contentsRect().width(), 20)
-        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, width))
-
-
 def folder_summary(path: str) -> tuple[str, str, bool]:
     """What a folder holds, from its file names: a line such as "3 classes: one 24, seven 24, zero 24
     · skipped 1 (README.txt: not in a class folder)", a tooltip that lists every skipped item, and
@@ -529,21 +499,11 @@ class DataPanel(SpecPanel):
 
     def _build_folder(self, form: FieldForm) -> None:
         """The folder's path with its Folder… button, what the folder holds, and the image size."""
-        row = QWidget()
-        row.setObjectName("folder")
-        line = QHBoxLayout(row)
-        line.setContentsMargins(0, 0, 0, 0)
-        line.setSpacing(4)
-        self.folder_path = ElidedLabel("folder_path")
-        self.folder_button = QPushButton("Folder…")
-        self.folder_button.setObjectName("folder_button")
-        self.folder_button.setToolTip(rich_tip(
+        row = PathRow("folder", "Folder…", rich_tip(
             "Choose a folder", "A folder with one subfolder per class (cat/, dog/, ...), each holding that "
             "class's PNG or JPEG pictures. Files elsewhere, and files that are no pictures, are listed and "
-            "skipped."))
-        self.folder_button.clicked.connect(self._ask_folder)
-        line.addWidget(self.folder_path, 1)
-        line.addWidget(self.folder_button)
+            "skipped."), self._ask_folder)
+        self.folder_path, self.folder_button = row.label, row.button
         form.add("Folder", row, "folder", "data.path", rich_tip("Folder", field_help(DataSpec, "path")))
         self.folder_summary = hint_label(object_name="folder_summary")
         form.addRow(self.folder_summary)  # the whole width: fewer lines

@@ -27,8 +27,8 @@ from playground.core.paths import resolve_path
 from playground.core.registry import Registry
 from playground.core.spec import Experiment, TransferSpec, field_help
 from playground.core.validate import MAX_STEP_ACTIVATIONS, backbone_activations, data_shape
-from playground.ui.controls import ChoiceCombo, LogControl, NumberField, format_number
-from playground.ui.data_panel import SAMPLE_FOLDER, ElidedLabel, portable_path, shown_path
+from playground.ui.controls import ChoiceCombo, LogControl, NumberField, PathRow, format_number
+from playground.ui.data_panel import SAMPLE_FOLDER, portable_path, shown_path
 from playground.ui.forms import (FieldForm, SpecPanel, align_labels, compact_combo, fit_popup, hint_label,
                                  message_label, rich_tip)
 
@@ -191,20 +191,11 @@ class TransferPanel(SpecPanel):
         outer.addWidget(backbone_message)
         form = self.form_backbone = FieldForm(self)
 
-        row = QWidget()
-        row.setObjectName("checkpoint")
-        line = QHBoxLayout(row)
-        line.setContentsMargins(0, 0, 0, 0)
-        line.setSpacing(4)
-        self.checkpoint_path = ElidedLabel("checkpoint_path")
-        self.checkpoint_button = QPushButton("File…")
-        self.checkpoint_button.setObjectName("checkpoint_button")
-        self.checkpoint_button.setToolTip(rich_tip(
+        row = PathRow("checkpoint", "File…", rich_tip(
             "Choose a checkpoint", "The .safetensors file of a playground run (Save, or `playground run`): its "
-            "network up to the cut becomes the backbone, its experiment tells the input it expects."))
-        self.checkpoint_button.clicked.connect(self._ask_checkpoint_and_choose)
-        line.addWidget(self.checkpoint_path, 1)
-        line.addWidget(self.checkpoint_button)
+            "network up to the cut becomes the backbone, its experiment tells the input it expects."),
+            self._ask_checkpoint_and_choose)
+        self.checkpoint_path, self.checkpoint_button = row.label, row.button
         form.add("File", row, "checkpoint", "transfer.path", rich_tip("Checkpoint", field_help(TransferSpec, "path")))
 
         self.cut = compact_combo(QComboBox(), 10)
