@@ -200,14 +200,18 @@ def _scripted(app, window, autorun: bool, exit_after: float, screenshot: Optiona
     return 0
 
 
-def _headless_rate(experiment, seconds: float) -> float:
+def _headless_rate(experiment, seconds: float) -> Optional[float]:
     """The same experiment's steps/s without a window, in this process, after it closed (torch is
-    imported here only now, after the window's figures are taken)."""
+    imported here only now, after the window's figures are taken); None for a run that cannot start
+    (the window said why: weights that cannot be fetched, say)."""
     from playground.core.devices import use_few_threads
     from playground.core.trainer import Trainer
 
     use_few_threads()
-    trainer = Trainer(experiment)
+    try:
+        trainer = Trainer(experiment)
+    except (ValueError, RuntimeError):  # SpecError, CheckpointError, DownloadError and torch's own
+        return None
     trainer.train_step()
     began, start_step = time.perf_counter(), trainer.step
     while time.perf_counter() - began < seconds and not trainer.finished:

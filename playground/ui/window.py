@@ -694,7 +694,7 @@ class MainWindow(QMainWindow):
         elif reason in ("diverged", "error"):
             self.banner.show_message("error", f"Training stopped. {message}",
                                      (("Start over", lambda: self._new_run(running=False)),))
-        if record["epoch"] > self._started_at or reason != "completed":  # a checkpoint opened at its end: "Opened" stays
+        if record.get("epoch", self._started_at) > self._started_at or reason != "completed":  # a checkpoint opened at its end: "Opened" stays
             self.statusBar().showMessage(message, 15000)
         self._on_state(self.session.state)
 

@@ -222,5 +222,12 @@ def ready_record(trainer) -> dict:
 
 
 def _error(e: Exception, run) -> dict:
-    return {"type": "end", "reason": "error", "run": run, "message": f"{type(e).__name__}: {e}",
-            "detail": traceback.format_exc()}
+    """A run that could not start or go on. The user's own problems (a bad file, a folder, weights
+    that cannot be fetched) are said in their words; anything else names its exception too."""
+    from playground.core.checkpoint_header import CheckpointError
+    from playground.core.download import DownloadError
+    from playground.core.errors import SpecError
+
+    expected = isinstance(e, (SpecError, CheckpointError, DownloadError))
+    return {"type": "end", "reason": "error", "run": run, "message": str(e) if expected else f"{type(e).__name__}: {e}",
+            "detail": "" if expected else traceback.format_exc()}

@@ -126,3 +126,27 @@ def test_transfer_presets_open_in_a_fresh_window(qtbot, settings):
         wait_ready(qtbot, window)
         assert window.experiment.transfer.enabled
         window.close()
+
+
+def test_a_backbone_that_cannot_be_read_is_said_in_the_banner(qtbot, settings, tmp_path):
+    """The training process cannot build the run (its checkpoint went missing): the window says why,
+    in the user's words, and stays usable."""
+    from playground.core.checkpoint import save_checkpoint
+    from playground.core.spec import Experiment
+    from playground.core.trainer import Trainer
+
+    source = Trainer(Experiment.from_dict({"data": {"name": "digits"}, "model": {"layers": [{"type": "conv"}]},
+                                           "train": {"epochs": 1}}))
+    path = tmp_path / "mine.safetensors"
+    save_checkpoint(path, source.exp, source.net, 0, 0)
+    exp = Experiment.from_dict({"data": {"name": "digits"}, "model": {"layers": []},
+                                "transfer": {"backbone": "checkpoint", "path": str(path)}})
+    window = MainWindow(exp, settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    wait_ready(qtbot, window)
+    path.unlink()
+    window.reset()
+    qtbot.waitUntil(lambda: "cannot read" in window.banner.message(), timeout=WAIT_MS)
+    assert "Error" not in window.banner.message()  # no exception's class name, no traceback
+    assert window.session.alive
