@@ -27,6 +27,7 @@ from playground.core.bench import CACHE_SPEEDUP_TARGET, frozen_imagenet_net, run
 from playground.core.checkpoint import load_checkpoint, save_checkpoint
 from playground.core.presets import load_experiment
 from playground.core.schedules import lr_factor
+from playground.core.errors import SpecError
 from playground.core.spec import Experiment
 from playground.core.trainer import Trainer
 
@@ -591,3 +592,28 @@ def test_the_probes_watch_imagenet_blocks_that_run():
     names = [layer["name"] for layer in probe["layers"]]
     assert names == ["features.0", "features.1", "features.2", "features.3"]
     assert all(layer["grad_std"] > 0 and layer["act_std"] > 0 for layer in probe["layers"])
+
+
+def test_a_network_trained_on_a_folder_is_a_backbone_too(tmp_path):
+    """Its output layer's size (the folder's classes) comes from the checkpoint's weights, and a
+    checkpoint of a transfer run is refused with the reason."""
+    from playground.core.checkpoint import save_checkpoint
+
+    folder = {"name": "folder", "path": "{resources}/sample_folder", "image_size": 16}
+    source = Trainer(Experiment.from_dict({"data": folder, "model": {"layers": [{"type": "conv", "channels": 4},
+                                                                              {"type": "pool"}]},
+                                           "train": {"epochs": 1}}))
+    source.run()
+    path = tmp_path / "folder.safetensors"
+    save_checkpoint(path, source.exp, source.net, source.epoch, source.step)
+    raw = {"data": {"name": "glyphs", "n_samples": 400, "classes": [30, 31]}, "model": {"layers": []},
+           "transfer": {"backbone": "checkpoint", "path": str(path)}, "train": {"epochs": 1}}
+    with pytest.raises(SpecError, match="takes 3x16x16 images; glyphs gives 1x16x16"):  # it took colour
+        Experiment.from_dict(raw)
+    exp = Experiment.from_dict({**raw, "data": {"name": "folder", "path": "{resources}/sample_folder"}})
+    trainer = Trainer(exp)
+    assert trainer.run()["reason"] == "completed"
+    transfer_run = tmp_path / "transfer.safetensors"
+    save_checkpoint(transfer_run, trainer.exp, trainer.net, 1, 1)
+    with pytest.raises(SpecError, match="itself trained on a backbone"):
+        exp.with_changes({"transfer.path": str(transfer_run)})
