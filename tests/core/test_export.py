@@ -359,7 +359,7 @@ def test_cli_writes_the_script(tmp_path, capsys):
 def test_a_choice_written_wrongly_is_caught_before_any_script_exists(monkeypatch):
     """The exporter runs the script's definitions against the playground's own: if it wrote another
     init call than the model builder makes, the export fails instead of writing other weights."""
-    import playground.core.export as export
+    import playground.core.export.network as export
 
     written = export._init_call
     monkeypatch.setattr(export, "_init_call", lambda ctx, plan, weight: written(ctx, plan, weight).replace(

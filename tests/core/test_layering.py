@@ -14,7 +14,9 @@ CORE = Path(playground.core.__file__).parent
 QT = {"PySide6", "pyqtgraph", "superqt", "shiboken6", "qtpy"}
 TORCH_FREE = ["playground.core.spec", "playground.core.choices", "playground.core.presets",
               "playground.core.plan", "playground.core.pictures", "playground.core.checkpoint_file",
-              "playground.core.schedules", "playground.core.losses", "playground.core.optimizers"]
+              "playground.core.schedules", "playground.core.losses", "playground.core.optimizers",
+              "playground.core.backbones", "playground.core.validate", "playground.core.download",
+              "playground.core.image_folder", "playground.core.sweep"]
 
 
 def _imports(tree: ast.AST, typing_only_too: bool) -> set[str]:
@@ -38,14 +40,25 @@ def _imports(tree: ast.AST, typing_only_too: bool) -> set[str]:
 
 
 def _core_modules() -> dict[str, ast.AST]:
-    return {f"playground.core.{path.stem}": ast.parse(path.read_text(encoding="utf-8"))
-            for path in sorted(CORE.glob("*.py")) if path.stem != "__init__"}
+    """Every module of the core, its packages (``export``) included, by dotted name."""
+    modules = {}
+    for path in sorted(CORE.rglob("*.py")):
+        parts = path.relative_to(CORE).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts:
+            modules[".".join(("playground", "core", *parts))] = ast.parse(path.read_text(encoding="utf-8"))
+    return modules
 
 
 def test_core_never_imports_qt_not_even_inside_a_function():
     for name, tree in _core_modules().items():
         roots = {module.split(".")[0] for module in _imports(tree, typing_only_too=True)}
         assert not roots & QT, f"{name} imports {roots & QT}"
+
+
+def test_the_module_list_reaches_into_packages():
+    assert {"playground.core.spec", "playground.core.export", "playground.core.export.writing"} <= set(_core_modules())
 
 
 def test_core_modules_import_each_other_without_a_cycle():
