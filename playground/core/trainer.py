@@ -231,7 +231,8 @@ class Trainer:
                 setattr(exp.optim, name, list(default) if isinstance(default, tuple) else default)
         exp.train.loss = self.loss_name
         exp.train.device = self.device.type
-        exp.data.n_samples = exp.data.n_samples or self.data.info.default_samples
+        if exp.data.name != "folder":  # a folder is what it holds: no count to write down
+            exp.data.n_samples = exp.data.n_samples or self.data.info.default_samples
         return exp
 
     @property

@@ -9,34 +9,29 @@ A folder is only scanned by name here (no decoding, no torch): its counts show a
 
 from __future__ import annotations
 
-import functools
-import html
 import os
-import re
-from pathlib import Path
 from typing import Optional
 
-import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGroupBox, QHBoxLayout, QLineEdit, QListView,
-                               QListWidget, QListWidgetItem, QSizePolicy, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGroupBox, QHBoxLayout, QListView, QListWidget,
+                               QListWidgetItem, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 from superqt.utils import signals_blocked
 
 from playground.core.backbones import folder_format
 from playground.core.choices import DATASETS, FEATURES, OPTIMIZERS, PREPROCESS
 from playground.core.errors import SpecError
-from playground.core.image_folder import FolderError, scan_folder
-from playground.core.paths import resolve_path, resources_dir
+from playground.core.image_folder import scan_folder
+from playground.core.paths import resolve_path
 from playground.core.spec import AugmentSpec, DataSpec, Experiment, TrainSpec, field_help
 from playground.ui import colors
 from playground.ui.controls import ChoiceCombo, LabeledSlider, NumberField, PathRow
+from playground.ui.dataset_pictures import ICON_SIZE, dataset_image, folder_image
 from playground.ui.forms import (HINT_STYLE, FieldForm, SpecPanel, align_labels, fit_popup, hint_label,
                                  message_label, rich_tip)
+from playground.ui.image_fields import SAMPLE_FOLDER, ClassesField, folder_summary, portable_path, shown_path
 from playground.ui.network.coloring import feature_image
 
-ICON_SIZE = 48
 FEATURE_ICON_SIZE = 16
 FEATURE_EXTENT = 6.0  # TensorFlow Playground draws the feature pictures over [-6, 6]^2
 
@@ -46,310 +41,11 @@ LECTURE_AUGMENT = ("Lecture: data augmentation is a regularizer, like dropout an
                    "validation loss stops falling while the training loss still falls.")
 LECTURE_FEW_SHOT = ("Lecture: with very little data, start from a pretrained network (transfer learning) and "
                     "train only a linear classifier on top; with more data, fine-tune more of it.")
-SAMPLE_FOLDER = "{resources}/sample_folder"  # what the folder tile starts with: a valid experiment at once
-SHOWN_CLASSES = 6  # the folder summary names this many classes, then counts the rest
-
-
-# -- pictures of the data (drawn once, cached) -----------------------------------------------------
-
-
-def _scatter_image(name: str, size: int) -> QImage:
-    info = DATASETS[name]
-    points, targets = info.generate(200, 0.0, np.random.default_rng(0))
-    if info.task == "classification":
-        colours = colors.class_rgb(2)[(np.asarray(targets) == 1).astype(int)]
-    else:
-        colours = colors.diverging_rgb(targets)
-    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    scale = (size - 6) / (2 * info.extent)
-    painter.setPen(Qt.PenStyle.NoPen)
-    for (x, y), (r, g, b) in zip(points, colours):
-        painter.setBrush(QColor(int(r), int(g), int(b)))
-        painter.drawEllipse(QPointF(3 + (x + info.extent) * scale, 3 + (info.extent - y) * scale), 1.7, 1.7)
-    painter.setPen(QPen(QColor("#b8b8b8"), 1))
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.drawRect(0, 0, size - 1, size - 1)
-    painter.end()
-    return image
-
-
-def _digits_image(size: int) -> QImage:
-    """Four digits tiled 2x2, dark ink on white, pixels scaled up without smoothing; each is the
-    example nearest to its class's mean, so the tiny picture shows a typical one."""
-    images, labels = DATASETS["digits"].generate(None, 0.0, np.random.default_rng(0))
-    cell = size // 2
-    scale = max(cell // 8, 1)
-    canvas = np.full((size, size), 255, np.uint8)
-    for k, digit in enumerate((0, 1, 2, 3)):
-        members = images[labels == digit, 0]
-        pixels = members[int(np.argmin(((members - members.mean(axis=0)) ** 2).sum(axis=(1, 2))))]
-        ink = (255 - pixels * (255 / 16)).astype(np.uint8)
-        big = np.kron(ink, np.ones((scale, scale), np.uint8))
-        row, col = divmod(k, 2)
-        top, left = row * cell + (cell - big.shape[0]) // 2, col * cell + (cell - big.shape[1]) // 2
-        canvas[top:top + big.shape[0], left:left + big.shape[1]] = big
-    canvas[[0, -1], :] = canvas[:, [0, -1]] = 184  # the same thin border as the 2D sets
-    return QImage(canvas.tobytes(), size, size, size, QImage.Format.Format_Grayscale8).copy()
-
-
-def _glyphs_image(size: int) -> QImage:
-    """Four glyphs tiled 2x2, each the instance nearest to its class's mean (the typical one), the
-    faint pixel noise left out and scaled up smoothly to fill its cell."""
-    images, labels = DATASETS["glyphs"].generate(160, 0.0, np.random.default_rng(0))  # 4 of each class
-    cell = size // 2
-    picture = QImage(size, size, QImage.Format.Format_Grayscale8)
-    picture.fill(QColor("white"))
-    painter = QPainter(picture)
-    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-    for k, glyph in enumerate((30, 31, 32, 33)):
-        members = np.clip(images[labels == glyph, 0], 0, 1)
-        ink = members[int(np.argmin(((members - members.mean(axis=0)) ** 2).sum(axis=(1, 2))))]
-        ink[ink < 0.3] = 0
-        pixels = np.ascontiguousarray((255 - ink * 235).astype(np.uint8))
-        side = pixels.shape[0]
-        tile = QImage(pixels.tobytes(), side, side, side, QImage.Format.Format_Grayscale8).copy()
-        row, col = divmod(k, 2)
-        painter.drawImage(QRectF(col * cell, row * cell, cell, cell), tile)
-    painter.setPen(QPen(QColor("#b8b8b8"), 1))
-    painter.drawRect(0, 0, size - 1, size - 1)
-    painter.end()
-    return picture
-
-
-def _folder_icon(size: int) -> QImage:
-    """A folder with two pictures sticking out: the tile of a folder not chosen yet."""
-    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
-    image.fill(QColor("white"))
-    p = QPainter(image)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    s = size / 48
-    p.setPen(QPen(QColor("#9a7b2f"), 1.2))
-    p.setBrush(QColor("#e8c468"))
-    p.drawRoundedRect(QRectF(5 * s, 12 * s, 16 * s, 8 * s), 2 * s, 2 * s)  # the tab
-    for x, y, colour in ((12, 9, "#0877bd"), (22, 12, "#f59322")):  # two photos in it
-        p.setPen(QPen(QColor("#666666"), 1))
-        p.setBrush(QColor("white"))
-        p.drawRect(QRectF(x * s, y * s, 18 * s, 16 * s))
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor(colour))
-        p.drawEllipse(QRectF((x + 5) * s, (y + 3) * s, 8 * s, 8 * s))
-    p.setPen(QPen(QColor("#9a7b2f"), 1.2))
-    p.setBrush(QColor("#f2d48a"))
-    p.drawRoundedRect(QRectF(5 * s, 18 * s, 38 * s, 24 * s), 3 * s, 3 * s)
-    p.setPen(QPen(QColor("#b8b8b8"), 1))
-    p.setBrush(Qt.BrushStyle.NoBrush)
-    p.drawRect(0, 0, size - 1, size - 1)
-    p.end()
-    return image
-
-
-def folder_image(path: Optional[str], size: int = ICON_SIZE) -> QImage:
-    """The first picture of up to four classes of a folder, 2x2, each shrunk while it is decoded
-    (a JPEG decodes at a fraction of its size); the plain folder picture when there is none."""
-    if not path:
-        return dataset_image("folder", size)
-    resolved = resolve_path(path)
-    try:
-        stamp = resolved.stat().st_mtime
-    except OSError:
-        return dataset_image("folder", size)
-    return _folder_pictures(str(resolved), stamp, size)
-
-
-@functools.lru_cache(maxsize=8)
-def _folder_pictures(path: str, mtime: float, size: int) -> QImage:
-    try:
-        files, _ = scan_folder(path)
-    except FolderError:
-        return dataset_image("folder", size)
-    cell = size // 2
-    # one picture of each of the first classes, then more of them; a file that does not decode is
-    # passed over, and at most eight are read
-    queue = [paths[i] for i in range(3) for paths in list(files.values())[:4] if i < len(paths)][:8]
-    pictures: list[QImage] = []
-    for file in queue:
-        if len(pictures) == 4:
-            break
-        picture = _read_small(file, cell)
-        if not picture.isNull():
-            pictures.append(picture)
-    if not pictures:
-        return dataset_image("folder", size)
-    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    for k, picture in enumerate(pictures):
-        row, col = divmod(k, 2)
-        painter.drawImage(col * cell, row * cell, picture, (picture.width() - cell) // 2,
-                          (picture.height() - cell) // 2, cell, cell)
-    painter.setPen(QPen(QColor("#b8b8b8"), 1))
-    painter.drawRect(0, 0, size - 1, size - 1)
-    painter.end()
-    return image
-
-
-def _read_small(file: Path, side: int) -> QImage:
-    """A picture shrunk while it is decoded to cover ``side`` x ``side``; null when it cannot be read."""
-    reader = QImageReader(str(file))
-    reader.setAutoTransform(True)
-    full = reader.size()
-    if full.isValid() and full.width() > 0 and full.height() > 0:
-        scale = side / min(full.width(), full.height())
-        reader.setScaledSize(QSize(max(round(full.width() * scale), side), max(round(full.height() * scale), side)))
-    picture = reader.read()
-    if not picture.isNull() and min(picture.width(), picture.height()) != side:
-        picture = picture.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-                                 Qt.TransformationMode.SmoothTransformation)
-    return picture
-
-
-@functools.lru_cache(maxsize=None)
-def dataset_image(name: str, size: int = ICON_SIZE) -> QImage:
-    """A small picture of a dataset: ~200 points of a 2D set, a few digits or glyphs, a folder."""
-    try:
-        if name == "folder":
-            return _folder_icon(size)
-        if name == "glyphs":
-            return _glyphs_image(size)
-        if DATASETS[name].kind == "image":
-            return _digits_image(size)
-        return _scatter_image(name, size)
-    except Exception:  # e.g. a missing digits file: the picker still works, with a blank picture
-        image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
-        image.fill(QColor("#eeeeee"))
-        return image
 
 
 def short_label(label: str) -> str:
     """'Plane (regression)' -> 'Plane': the picture and the tooltip say the rest."""
     return label.split(" (")[0]
-
-
-# -- typed classes and folder paths -----------------------------------------------------------------
-
-
-def parse_classes(text: str):
-    """The class indices typed as "30-39", "0,1,7" or "0-4, 9" (in that order), None for an empty
-    field (all classes), or a str: why the text is not a list of classes. Whether the classes exist
-    is the spec's to say, as with numbers."""
-    text = re.sub(r"\s*-\s*", "-", text.strip())
-    if not text:
-        return None
-    chosen: list[int] = []
-    for part in re.split(r"[,;\s]+", text):
-        if not part:
-            continue
-        if re.fullmatch(r"\d+", part):
-            chosen.append(int(part))
-            continue
-        bounds = re.fullmatch(r"(\d+)-(\d+)", part)
-        if bounds is None:
-            return f"'{part}' is not a class number or a range: write e.g. 30-39 or 0,1,7"
-        first, last = int(bounds.group(1)), int(bounds.group(2))
-        if first > last:
-            return f"'{part}' counts down: write {last}-{first}"
-        if last - first >= 1000:
-            return f"'{part}' spans more than 1000 classes"
-        chosen.extend(range(first, last + 1))
-    return chosen
-
-
-def classes_text(classes: Optional[list[int]]) -> str:
-    """The short form of a class list: runs of three or more as ranges, "30-39" or "0, 1, 7"."""
-    if not classes:
-        return ""
-    parts, start = [], 0
-    for i in range(1, len(classes) + 1):
-        if i == len(classes) or classes[i] != classes[i - 1] + 1:
-            run = classes[start:i]
-            parts += [f"{run[0]}-{run[-1]}"] if len(run) >= 3 else [str(c) for c in run]
-            start = i
-    return ", ".join(parts)
-
-
-class ClassesField(QLineEdit):
-    """Which classes, typed; like a NumberField it proposes a parsed value (``valueEdited``: a list
-    or None) or refuses the text with the reason (``refused``) and shows its value again."""
-
-    valueEdited = Signal(object)
-    refused = Signal(str)
-
-    def __init__(self, name: str, parent: Optional[QWidget] = None):
-        super().__init__(parent)
-        self.setObjectName(name)
-        self._value: Optional[list[int]] = None
-        self.editingFinished.connect(self.commit)
-
-    def value(self) -> Optional[list[int]]:
-        return self._value
-
-    def setValue(self, value: Optional[list[int]]) -> None:
-        self._value = None if value is None else list(value)
-        self.setText(classes_text(self._value))
-
-    def commit(self) -> None:
-        parsed = parse_classes(self.text())
-        if isinstance(parsed, str):
-            self.setText(classes_text(self._value))
-            self.refused.emit(parsed)
-            return
-        self.setText(classes_text(parsed))
-        if parsed != self._value:
-            self._value = parsed
-            self.valueEdited.emit(parsed)
-
-    def keyPressEvent(self, event) -> None:
-        if event.key() == Qt.Key.Key_Escape and self.text() != classes_text(self._value):
-            self.setText(classes_text(self._value))
-            return
-        super().keyPressEvent(event)
-
-
-def portable_path(path: str) -> str:
-    """A chosen path as an experiment file keeps it: inside the shipped resources as ``{resources}/...``,
-    so that the file works wherever the app is installed."""
-    try:
-        inside = Path(path).resolve().relative_to(resources_dir().resolve())
-    except ValueError:
-        return str(path)
-    return "{resources}/" + inside.as_posix() if str(inside) != "." else "{resources}"
-
-
-def shown_path(path: str) -> str:
-    """A path for a narrow label: the shipped resources by name, the home folder as ~."""
-    if path.startswith("{resources}/"):
-        return path[len("{resources}/"):]
-    home = os.path.expanduser("~")
-    return "~" + path[len(home):] if home not in ("", "/", "~") and path.startswith(home) else path
-
-
-def folder_summary(path: str) -> tuple[str, str, bool]:
-    """What a folder holds, from its file names: a line such as "3 classes: one 24, seven 24, zero 24
-    · skipped 1 (README.txt: not in a class folder)", a tooltip that lists every skipped item, and
-    whether the folder can be used at all."""
-    try:
-        files, skipped = scan_folder(resolve_path(path))
-    except FolderError as error:
-        return str(error), rich_tip("The folder cannot be used", str(error)), False
-    counts = [(name, len(paths)) for name, paths in files.items()]
-    shown = ", ".join(f"{name} {count}" for name, count in counts[:SHOWN_CLASSES])
-    if len(counts) > SHOWN_CLASSES:
-        shown += f", and {len(counts) - SHOWN_CLASSES} more"
-    text = f"{len(counts)} class{'es' * (len(counts) != 1)}: {shown}" if counts else "no class folders with images"
-    if skipped:
-        first = f"{skipped[0][0]}: {skipped[0][1]}" + (", …" if len(skipped) > 1 else "")
-        text += f" · skipped {len(skipped)} ({first})"
-    numbered = "<br>".join(f"{i}: {html.escape(name)} ({count} images)" for i, (name, count) in enumerate(counts))
-    tip = f"<qt><b>{html.escape(str(resolve_path(path)))}</b><p>Classes by index (data.classes counts in this " \
-          f"order):<br>{numbered}</p>"
-    if skipped:
-        listed = "<br>".join(f"{html.escape(item)}: {html.escape(reason)}" for item, reason in skipped)
-        tip += f"<p>Skipped {len(skipped)}:<br>{listed}</p>"
-    tip += "<p>Counted from the file names; a file that cannot be decoded is skipped when training starts.</p></qt>"
-    return text, tip, len(counts) >= 2
 
 
 # -- the dataset picker ---------------------------------------------------------------------------

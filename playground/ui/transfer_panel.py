@@ -28,9 +28,9 @@ from playground.core.registry import Registry
 from playground.core.spec import Experiment, TransferSpec, field_help
 from playground.core.validate import MAX_STEP_ACTIVATIONS, backbone_activations, data_shape
 from playground.ui.controls import ChoiceCombo, LogControl, NumberField, PathRow, format_number
-from playground.ui.data_panel import SAMPLE_FOLDER, portable_path, shown_path
 from playground.ui.forms import (FieldForm, SpecPanel, align_labels, compact_combo, fit_popup, hint_label,
                                  message_label, rich_tip)
+from playground.ui.image_fields import SAMPLE_FOLDER, portable_path, shown_path
 
 NONE_LABEL = "None (train from scratch as usual)"
 BACKBONE_LR_RANGE = (0.001, 1.0)

@@ -15,7 +15,8 @@ from playground.core.presets import load_experiment
 from playground.core.registry import Entry
 from playground.core.spec import Experiment
 from playground.ui.controls import NumberField
-from playground.ui.data_panel import FEATURE_EXTENT, FEATURE_ICON_SIZE, DataPanel, dataset_image
+from playground.ui.data_panel import FEATURE_EXTENT, FEATURE_ICON_SIZE, DataPanel
+from playground.ui.dataset_pictures import dataset_image
 from playground.ui.network.coloring import feature_image
 from tests.ui.panel_helpers import Window, clipped, find, in_dock, marks, shown, type_into, type_refused
 
@@ -397,7 +398,7 @@ def make_folder(root) -> None:
     ("0-4, 9", [0, 1, 2, 3, 4, 9]), ("30 - 32", [30, 31, 32]), ("", None), ("  ", None),
 ])
 def test_classes_text_is_parsed(typed, expected):
-    from playground.ui.data_panel import parse_classes
+    from playground.ui.image_fields import parse_classes
 
     assert parse_classes(typed) == expected
 
@@ -410,13 +411,13 @@ def test_classes_text_is_parsed(typed, expected):
     ("0-5000", "spans more than 1000 classes"),
 ])
 def test_bad_classes_text_says_why(typed, reason):
-    from playground.ui.data_panel import parse_classes
+    from playground.ui.image_fields import parse_classes
 
     assert reason in parse_classes(typed)
 
 
 def test_classes_are_shown_short():
-    from playground.ui.data_panel import classes_text
+    from playground.ui.image_fields import classes_text
 
     assert classes_text(list(range(30, 40))) == "30-39"
     assert classes_text([0, 1, 7]) == "0, 1, 7"
@@ -560,7 +561,7 @@ def test_show_error_marks_the_image_controls(panel, path, widget):
 
 
 def test_the_new_datasets_have_their_own_pictures(qapp, tmp_path):
-    from playground.ui.data_panel import folder_image
+    from playground.ui.dataset_pictures import folder_image
 
     glyphs, folder, digits = (dataset_image(n) for n in ("glyphs", "folder", "digits"))
     assert glyphs != digits and folder != digits
