@@ -1,5 +1,6 @@
 import pytest
 
+from playground.cli import main
 from playground.core.spec import Experiment
 from playground.core.trainer import Trainer
 
@@ -16,6 +17,19 @@ def train():
         trainer = Trainer(exp, records.append)
         trainer.run()
         return trainer, records
+
+    return run
+
+
+@pytest.fixture
+def playground(capsys, monkeypatch, tmp_path):
+    """``playground(*args)`` -> (exit code, stdout, stderr), run from tmp_path."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args):
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
 
     return run
 

@@ -7,22 +7,8 @@ import sys
 
 import pytest
 
-from playground.cli import main
 from playground.core.checkpoint import load_checkpoint
 from playground.core.spec import Experiment
-
-
-@pytest.fixture
-def playground(capsys, monkeypatch, tmp_path):
-    """``playground(*args)`` -> (exit code, stdout, stderr), run from tmp_path."""
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args):
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_the_entry_point_runs_in_a_process_of_its_own(tmp_path):

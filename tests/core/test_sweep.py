@@ -29,19 +29,6 @@ def small_sweep(tmp_path_factory):
     return code, stdout.getvalue(), stderr.getvalue(), out
 
 
-@pytest.fixture
-def playground(capsys, monkeypatch, tmp_path):
-    """``playground(*args)`` -> (exit code, stdout, stderr), run from tmp_path."""
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args):
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
 def test_the_sweep_writes_every_run_the_table_and_the_plot(small_sweep):
     code, stdout, stderr, out = small_sweep
     assert code == 0, stderr

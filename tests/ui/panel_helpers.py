@@ -116,3 +116,14 @@ def clipped(panel) -> list[str]:
         if too_narrow:
             cut.append(widget.objectName() or f"{type(widget).__name__}:{getattr(widget, 'text', lambda: '')()}")
     return cut
+
+
+def shown_panel(qtbot, cls):
+    """A panel of ``cls`` at the dock's width, shown, with the default experiment."""
+    panel = cls()
+    qtbot.addWidget(panel)
+    panel.resize(320, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_experiment(Experiment())
+    return panel

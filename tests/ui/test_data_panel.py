@@ -18,7 +18,7 @@ from playground.ui.controls import NumberField
 from playground.ui.data_panel import FEATURE_EXTENT, FEATURE_ICON_SIZE, DataPanel
 from playground.ui.dataset_pictures import dataset_image
 from playground.ui.network.coloring import feature_image
-from tests.ui.panel_helpers import Window, clipped, find, in_dock, marks, shown, type_into, type_refused
+from tests.ui.panel_helpers import Window, clipped, find, in_dock, marks, shown, type_into, type_refused, shown_panel
 
 CNN_ON_DIGITS = Experiment().with_changes({"data.name": "digits", "model.layers": [
     {"type": "conv", "channels": 4}, {"type": "flatten"}, {"type": "dense", "units": 8}]})
@@ -26,13 +26,7 @@ CNN_ON_DIGITS = Experiment().with_changes({"data.name": "digits", "model.layers"
 
 @pytest.fixture
 def panel(qtbot):
-    p = DataPanel()
-    qtbot.addWidget(p)
-    p.resize(320, 700)
-    p.show()
-    qtbot.waitExposed(p)
-    p.set_experiment(Experiment())
-    return p
+    return shown_panel(qtbot, DataPanel)
 
 
 def row_of(panel, dataset: str) -> int:

@@ -17,18 +17,12 @@ from playground.core.schedules import lr_curve
 from playground.core.spec import Experiment
 from playground.ui.controls import LogControl, LogSlider, NumberField, format_number
 from playground.ui.training_panel import TrainingPanel
-from tests.ui.panel_helpers import Window, clipped, find, in_dock, marks, shown, type_into, type_refused
+from tests.ui.panel_helpers import Window, clipped, find, in_dock, marks, shown, type_into, type_refused, shown_panel
 
 
 @pytest.fixture
 def panel(qtbot):
-    p = TrainingPanel()
-    qtbot.addWidget(p)
-    p.resize(320, 700)
-    p.show()
-    qtbot.waitExposed(p)
-    p.set_experiment(Experiment())
-    return p
+    return shown_panel(qtbot, TrainingPanel)
 
 
 def pick(panel, name: str, data) -> None:

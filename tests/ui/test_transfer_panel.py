@@ -18,20 +18,14 @@ from playground.core.presets import load_experiment
 from playground.core.spec import Experiment
 from playground.ui.controls import NumberField
 from playground.ui.transfer_panel import GLYPH_PAIR, NONE_LABEL, LECTURE_RULE, TransferPanel, backbone_changes
-from tests.ui.panel_helpers import Window, clipped, find, in_dock, marks, shown, type_into
+from tests.ui.panel_helpers import Window, clipped, find, in_dock, marks, shown, type_into, shown_panel
 
 GLYPHS_CHECKPOINT = "{resources}/backbones/glyphs_cnn.safetensors"  # a playground run's checkpoint
 
 
 @pytest.fixture
 def panel(qtbot):
-    p = TransferPanel()
-    qtbot.addWidget(p)
-    p.resize(320, 700)
-    p.show()
-    qtbot.waitExposed(p)
-    p.set_experiment(Experiment())
-    return p
+    return shown_panel(qtbot, TransferPanel)
 
 
 @pytest.fixture
