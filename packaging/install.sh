@@ -21,6 +21,8 @@ fi
 # Qt's system libraries (Qt itself comes from PyPI); fonts, or text renders as empty boxes
 qt_libs="libgl1 libegl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0 libxkbcommon0
          fontconfig-config fonts-dejavu-core"
+# the tests also check the installers' files: the .desktop entry and the Windows installer script
+if [[ -n "$extras" ]]; then qt_libs="$qt_libs desktop-file-utils nsis"; fi
 if command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; then
     # shellcheck disable=SC2086
     missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $qt_libs 2>&1 | grep -v '^ii ' | awk '{print $NF}' || true)

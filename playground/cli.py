@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Optional, TextIO
 
+from playground import __version__
+
 EXIT_OK, EXIT_BAD_INPUT, EXIT_DIVERGED = 0, 2, 3
 
 
@@ -37,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="playground", description="Build small neural networks and watch them "
                                      "train. Without a command: open the window.")
     parser.set_defaults(func=_window)
+    parser.add_argument("--version", action="version", version=f"playground {__version__}")
     parser.add_argument("--preset", help="open this preset (name) or experiment file (path)")
     parser.add_argument("--autorun", action="store_true", help="start training at once")
     parser.add_argument("--exit-after", type=float, metavar="SECONDS",

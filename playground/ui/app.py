@@ -60,6 +60,7 @@ def run_app(preset: Optional[str] = None, autorun: bool = False, exit_after: Opt
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Neural Network Playground")
+    app.setDesktopFileName("playground")  # Wayland matches the window to playground.desktop by this
     try:
         experiment = load_experiment(preset) if preset else None
     except SpecError as e:
