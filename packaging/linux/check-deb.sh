@@ -28,9 +28,11 @@ cp /etc/resolv.conf "$r/etc/resolv.conf"
 cp "$deb" "$r/tmp/"
 run() { chroot "$r" /usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH=/usr/sbin:/usr/bin:/sbin:/bin \
         DEBIAN_FRONTEND=noninteractive bash -c "$1"; }
-run "apt-get update -q >/dev/null && apt-get install -y -q /tmp/$(basename "$deb") 2>&1 | tail -n 3"
+run "apt-get update -q >/dev/null && apt-get install -y /tmp/$(basename "$deb")" > "$out/apt-install.log" 2>&1
+grep -E "newly installed|^Get:" "$out/apt-install.log" | sed -n '1p;$p'  # every Get: is from Debian's archive
 echo "== libraries ldd cannot find (none expected):"
-run 'find /opt/playground -name "*.so*" -type f | while read -r f; do ldd "$f" 2>/dev/null | grep "not found" | sed "s|^|$f: |"; done | sort -u' | tee "$out/ldd-missing.txt"
+# the bundle's own folder is where its loader looks first (PyInstaller sets LD_LIBRARY_PATH)
+run 'find /opt/playground -name "*.so*" -type f | while read -r f; do LD_LIBRARY_PATH=/opt/playground/_internal ldd "$f" 2>/dev/null | grep "not found" | sed "s|^|$f: |"; done | sort -u' | tee "$out/ldd-missing.txt"
 [[ ! -s $out/ldd-missing.txt ]] || { echo "check-deb.sh: libraries missing" >&2; exit 1; }
 run "playground --version && grep -l playground /usr/share/applications/*.desktop && ls /usr/share/icons/hicolor/48x48/apps/"
 run "apt-get install -y -q --no-install-recommends xvfb xauth >/dev/null"

@@ -33,7 +33,8 @@ NEEDED = {"libgl1", "libegl1", "libdrm2", "libxcb1", "libwayland-client0", "libw
                                   "torch/bin/protoc", "torch/lib/libtorchbind_test.so", "torch/lib/libjitbackend_test.so",
                                   "torch/lib/libbackend_with_compiler.so", "torch/lib/libaoti_custom_ops.so",
                                   "PySide6/Qt/translations/qt_de.qm",
-                                  "PySide6/Qt/plugins/platformthemes/libqgtk3.so"])
+                                  "PySide6/Qt/plugins/platformthemes/libqgtk3.so", "libcairo.so.2", "libpango-1.0.so.0",
+                                  "libgdk_pixbuf-2.0.so.0", "libharfbuzz.so.0"])
 def test_the_bundle_leaves_out_what_the_app_never_uses(path):
     assert bundle_rules.dropped(path)
 
@@ -41,7 +42,9 @@ def test_the_bundle_leaves_out_what_the_app_never_uses(path):
 @pytest.mark.parametrize("path", ["torch/bin/torch_shm_manager", "torch/lib/libtorch_cpu.so", "torch/__init__.py",
                                   "torch/_C.cpython-311-x86_64-linux-gnu.so", "PySide6/Qt/plugins/platforms/libqxcb.so",
                                   "PySide6/Qt/lib/libQt6Svg.so.6", "PySide6/Qt/lib/libQt6OpenGLWidgets.so.6",
-                                  "PySide6/QtTest.abi3.so", "resources/backbones/glyphs_cnn.safetensors"])
+                                  "PySide6/QtTest.abi3.so", "resources/backbones/glyphs_cnn.safetensors",
+                                  "libharfbuzz-fb49c9fc.so.0.61450.0", "libjpeg-6dc8d115.so.62.4.0",
+                                  "libpython3.11.so.1.0", "libxkbcommon.so.0"])
 def test_the_bundle_keeps_what_the_app_needs(path):
     assert not bundle_rules.dropped(path)
     assert not bundle_rules.dropped(path.replace("/", "\\"))  # as a Windows build names it
