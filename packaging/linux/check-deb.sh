@@ -38,5 +38,9 @@ run "playground --version && grep -l playground /usr/share/applications/*.deskto
 run "apt-get install -y -q --no-install-recommends xvfb xauth >/dev/null"
 run "cd /tmp && xvfb-run -a -s '-screen 0 1280x720x24' playground --preset default --autorun --exit-after 10 --screenshot /tmp/out/deb-window.png | tail -n 1 | tee /tmp/out/deb-window.json"
 run "cd /tmp && playground run default --epochs 3 --quiet && playground export default -o /tmp/x.py && head -n 3 /tmp/x.py"
+echo "== the shipped presets, data and backbone, the bench and a sweep (its workers and plot) from the bundle:"
+run "cd /tmp && playground presets | head -n 2 && playground run transfer_linear_probe --epochs 2 --quiet | head -n 2 \
+     && playground bench --seconds 0.3 | tail -n 2 && playground transfer-sweep transfer_linear_probe --per-class 5 \
+     --strategies linear_probe --seeds 1 --epochs 2 --set data.n_samples=1200 --quiet --out /tmp/out/sweep | tail -n 2"
 run "apt-get remove -y -q playground >/dev/null && echo 'left under /opt:' && find /opt -mindepth 1 | head"
 echo "check-deb.sh: done; screenshot and figures in $out"

@@ -141,3 +141,16 @@ def test_the_macos_scripts_are_valid():
     subprocess.run(["bash", "-n", str(PACKAGING / "macos" / "make-dmg.sh")], check=True)
     ElementTree.parse(PACKAGING / "macos" / "entitlements.plist")
     assert "notarytool" in (PACKAGING / "macos" / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_frozen_app_runs_its_helpers_as_an_interpreter_would(tmp_path, monkeypatch, capsys):
+    """sys.executable is the app itself once frozen: ``-m MODULE ARGS`` and ``-c CODE`` run as
+    python would run them (the sweep's plot and the bench's thread count start it so)."""
+    from playground.__main__ import run_as_interpreter
+
+    (tmp_path / "helper_module.py").write_text("import sys\nif __name__ == '__main__':\n    print(sys.argv[1:])\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    assert run_as_interpreter(["-m", "helper_module", "a.json", "b.png"]) == 0
+    assert run_as_interpreter(["-c", "print(6 * 7)"]) == 0
+    assert capsys.readouterr().out.split("\n")[:2] == ["['a.json', 'b.png']", "42"]
