@@ -23,7 +23,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     from playground.core.errors import SpecError
 
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:  # the reader went away (playground presets | head): nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that exit's flush is quiet
+        return EXIT_OK
     except (SpecError, CheckpointError, DownloadError) as e:  # a download's advice is a paragraph: whole
         return _fail(str(e))
     except RuntimeError as e:  # a missing resource or a torch problem, said in one line
