@@ -185,6 +185,9 @@ def _run(args) -> int:
                 downloads.update(record)
             elif record["type"] == "message" and record["level"] != "info":
                 progress.say(record["text"])
+            elif record["type"] == "advice":
+                fix = ", ".join(f"{path}={json.dumps(value)}" for path, value in record["fix"].items())
+                progress.say(f"coach: {record['text']}" + (f" Try: {fix}" if fix else ""))
 
         trainer = Trainer(exp, on_record, run=out.name, state_dict=state)
         trainer.resolved_experiment().save(out / "spec.json")

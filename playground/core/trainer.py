@@ -16,6 +16,9 @@ belong to, from the moment they are made:
 - ``{"type": "download", "file", "done", "total"}``: pretrained weights arriving (first use only),
   and ``{"type": "progress", "what", "done", "total"}`` while a folder's images are read; both at
   most ten times a second.
+- ``{"type": "advice", "rule", "text", "fix": {path: value}, "step", "epoch"}``: the coach (coach.py)
+  explains a problem it sees, right after the record that showed it (just before an end record);
+  each rule at most once a run.
 - ``{"type": "end", "reason": "completed" | "diverged" | "stopped" | "error", "message", ...}`` last.
 """
 
@@ -32,6 +35,7 @@ import torch
 from playground.core.augment import augment_batch, augment_enabled
 from playground.core.backbones import folder_format
 from playground.core.checkpoint import apply_weights
+from playground.core.coach import Coach
 from playground.core.data import PreparedData, prepare_data
 from playground.core.devices import resolve_device
 from playground.core.losses import data_loss, resolved_loss
@@ -67,6 +71,7 @@ class Trainer:
         self.exp = exp.copy()
         self.run_id = run
         self._on_record = on_record or (lambda record: None)
+        self._coach = Coach(self.exp)  # watches the records, explains what goes wrong (coach.py)
         self.device, device_note = resolve_device(exp.train.device)
         level = "info" if exp.train.device == "auto" else "warning"
         self._notes = [(level, device_note)] if device_note else []
@@ -143,8 +148,11 @@ class Trainer:
         self._closing = False  # the run has ended and still serves what was queued before
 
     def on_record(self, record: Record) -> None:
-        """Hand a record on, marked with this run."""
-        self._on_record({**record, "run": self.run_id})
+        """Hand a record on, marked with this run, and the coach's advice about it (if any) right
+        after it; advice about the end comes just before it, so that the end stays last."""
+        advice = self._coach.feed(record)
+        for r in (advice + [record] if record["type"] == "end" else [record] + advice):
+            self._on_record({**r, "run": self.run_id})
 
     # -- control from other threads ---------------------------------------------------------
     def pause(self) -> None:

@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self.session = TrainingSession(self)
         self.experiment = experiment or self._last_experiment() or load_experiment("default")
         self._backbone_file: Optional[Path] = None  # "use this network as a backbone": being saved
+        self._advice: Optional[dict] = None  # the coach's latest advice on the current run
         self.sweep = None  # the few-shot sweep's dialog, once opened
         self.undo_stack = QUndoStack(self)
         self._end: Optional[dict] = None  # the current run's end record
@@ -493,6 +494,7 @@ class MainWindow(QMainWindow):
         """Start the window's experiment afresh: every view forgets the old run."""
         self.banner.clear()
         self._end = None
+        self._advice = None
         for view in self.views:
             view.clear()
         self.comparison.stop()
@@ -606,6 +608,8 @@ class MainWindow(QMainWindow):
                 self._on_progress(record)
             elif kind == "phase":
                 self.statusBar().showMessage(record["text"], 15000)
+            elif kind == "advice":
+                self._on_advice(record)
             elif kind == "saved" and self._backbone_file is not None and Path(record["path"]) == self._backbone_file:
                 self._start_transfer_from(self._backbone_file)
 
@@ -683,17 +687,35 @@ class MainWindow(QMainWindow):
         self.banner.show_message("warning", record["text"])
         self.statusBar().showMessage(record["text"], 15000)
 
+    def _on_advice(self, record: dict) -> None:
+        """The coach's diagnosis, with its fix one click away (undoable like any edit)."""
+        self._advice = record
+        self.banner.show_message("warning", f"Coach: {record['text']}", self._fix_action())
+        self.statusBar().showMessage(f"Coach: {record['text']}", 15000)
+
+    def _fix_action(self) -> tuple:
+        """The latest advice's fix as a banner action, or nothing."""
+        advice = self._advice
+        if advice is None or not advice.get("fix"):
+            return ()
+        fix = dict(advice["fix"])
+        label = "Try " + ", ".join(f"{path.split('.')[-1]} = {value:g}" if isinstance(value, float)
+                                   else f"{path.split('.')[-1]} = {value}" for path, value in fix.items())
+        return ((label, lambda: self.apply_changes(fix)),)
+
     def _on_end(self, record: dict) -> None:
         self._end = record
         reason, message = record["reason"], record["message"]
         if reason == "completed":
             more = self.experiment.train.epochs
-            self.banner.show_message("info", f"Finished: {message}.", (
+            coach = f" Coach: {self._advice['text']}" if self._advice else ""
+            self.banner.show_message("warning" if coach else "info", f"Finished: {message}.{coach}", (
+                *self._fix_action(),
                 (f"Continue for {more} more epochs", lambda: self.continue_training(more)),
                 ("Start over", lambda: self._new_run(running=True))))
         elif reason in ("diverged", "error"):
             self.banner.show_message("error", f"Training stopped. {message}",
-                                     (("Start over", lambda: self._new_run(running=False)),))
+                                     (*self._fix_action(), ("Start over", lambda: self._new_run(running=False))))
         if record.get("epoch", self._started_at) > self._started_at or reason != "completed":  # a checkpoint opened at its end: "Opened" stays
             self.statusBar().showMessage(message, 15000)
         self._on_state(self.session.state)

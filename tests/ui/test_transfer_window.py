@@ -150,3 +150,4 @@ def test_a_backbone_that_cannot_be_read_is_said_in_the_banner(qtbot, settings, t
     qtbot.waitUntil(lambda: "cannot read" in window.banner.message(), timeout=WAIT_MS)
     assert "Error" not in window.banner.message()  # no exception's class name, no traceback
     assert window.session.alive
+
