@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.experiment = experiment or self._last_experiment() or load_experiment("default")
         self._backbone_file: Optional[Path] = None  # "use this network as a backbone": being saved
         self._advice: Optional[dict] = None  # the coach's latest advice on the current run
+        self._warning: Optional[str] = None  # the current run's latest warning
         self.sweep = None  # the few-shot sweep's dialog, once opened
         self.undo_stack = QUndoStack(self)
         self._end: Optional[dict] = None  # the current run's end record
@@ -494,7 +495,7 @@ class MainWindow(QMainWindow):
         """Start the window's experiment afresh: every view forgets the old run."""
         self.banner.clear()
         self._end = None
-        self._advice = None
+        self._advice = self._warning = None
         for view in self.views:
             view.clear()
         self.comparison.stop()
@@ -684,13 +685,18 @@ class MainWindow(QMainWindow):
             if not self.statusBar().currentMessage().startswith(("Opened", "Preset")):
                 self.statusBar().showMessage(record["text"], 8000)
             return
-        self.banner.show_message("warning", record["text"])
+        self._warning = record["text"]
+        self.banner.show_message("warning", record["text"], self._fix_action())
         self.statusBar().showMessage(record["text"], 15000)
 
     def _on_advice(self, record: dict) -> None:
-        """The coach's diagnosis, with its fix one click away (undoable like any edit)."""
+        """The coach's diagnosis, with its fix one click away (undoable like any edit). While the run
+        goes on it is said in the status bar, or under a warning the banner already shows: a banner
+        that appears and goes with every new run would re-lay out the window at each edit. The end
+        of the run puts it in the banner."""
         self._advice = record
-        self.banner.show_message("warning", f"Coach: {record['text']}", self._fix_action())
+        if self._warning and self.banner.isVisible():
+            self.banner.show_message("warning", f"{self._warning}\nCoach: {record['text']}", self._fix_action())
         self.statusBar().showMessage(f"Coach: {record['text']}", 15000)
 
     def _fix_action(self) -> tuple:
@@ -708,8 +714,8 @@ class MainWindow(QMainWindow):
         reason, message = record["reason"], record["message"]
         if reason == "completed":
             more = self.experiment.train.epochs
-            coach = f" Coach: {self._advice['text']}" if self._advice else ""
-            self.banner.show_message("warning" if coach else "info", f"Finished: {message}.{coach}", (
+            said = "".join(f"\n{t}" for t in (self._warning, self._advice and f"Coach: {self._advice['text']}") if t)
+            self.banner.show_message("warning" if said else "info", f"Finished: {message}.{said}", (
                 *self._fix_action(),
                 (f"Continue for {more} more epochs", lambda: self.continue_training(more)),
                 ("Start over", lambda: self._new_run(running=True))))
