@@ -323,24 +323,6 @@ def _pretrain(args) -> int:
     return EXIT_OK
 
 
-def _per_class_list(text: str) -> list:
-    """``1,5,20,all`` -> [1, 5, 20, None]; a bad item is a SpecError naming it."""
-    from playground.core.errors import SpecError
-
-    values: list = []
-    for item in (part.strip() for part in text.split(",")):
-        if item.lower() == "all":
-            value = None
-        elif item.isdigit() and int(item) >= 1:
-            value = int(item)
-        else:
-            raise SpecError("", f"--per-class: {item!r} is not a count of examples per class (a whole number "
-                                f">= 1) nor 'all'; write e.g. --per-class 1,5,20,all")
-        if value not in values:
-            values.append(value)
-    return values
-
-
 def _strategy_list(text: str) -> list[str]:
     from playground.core.backbones import STRATEGIES
     from playground.core.errors import SpecError
@@ -358,9 +340,9 @@ def _transfer_sweep(args) -> int:
     from playground.core.download import TerminalProgress
     from playground.core.errors import SpecError
     from playground.core.files import write_atomic
-    from playground.core.sweep import SweepResult, per_class_label, run_sweep
+    from playground.core.sweep import SweepResult, parse_per_class, per_class_label, run_sweep
 
-    per_class = _per_class_list(args.per_class)
+    per_class = parse_per_class(args.per_class, "--per-class")
     strategies = _strategy_list(args.strategies)
     if args.seeds < 1:
         raise SpecError("", f"--seeds: at least 1, got {args.seeds}")

@@ -158,6 +158,23 @@ def all_per_class(rows: Sequence[SweepRow]) -> Optional[float]:
     return sum(sizes) / len(sizes) if sizes else None
 
 
+def parse_per_class(text: str, what: str = "examples per class") -> list[Optional[int]]:
+    """``"1, 5, 20, all"`` -> [1, 5, 20, None], each once; a bad item is a SpecError naming it."""
+    values: list[Optional[int]] = []
+    for item in (part.strip().lower() for part in text.replace(";", ",").split(",")):
+        if not item:
+            continue
+        if item != "all" and not (item.isdigit() and int(item) >= 1):
+            raise SpecError("", f"{what}: {item!r} is not a count of examples per class (a whole number >= 1) "
+                                "nor 'all'; write e.g. 1,5,20,all")
+        value = None if item == "all" else int(item)
+        if value not in values:
+            values.append(value)
+    if not values:
+        raise SpecError("", f"{what}: write counts such as 1,5,20,all")
+    return values
+
+
 def per_class_label(per_class: Optional[int], full: Optional[float] = None, detail: bool = False) -> str:
     """``5``; all the data: ``all``, or ``all (50)`` with ``detail`` where the count is known."""
     if per_class is not None:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QHBoxLayout, QLa
 from playground.core.backbones import STRATEGIES
 from playground.core.errors import SpecError
 from playground.core.spec import Experiment
-from playground.core.sweep import run_sweep
+from playground.core.sweep import parse_per_class, run_sweep
 from playground.ui.forms import hint_label, rich_tip
 from playground.ui.plots.sweep import SweepPlot
 
@@ -27,24 +27,6 @@ DEFAULT_PER_CLASS = "1, 5, 20, all"
 SWEEP_TIP = ("Each strategy is trained with 1, 5, 20 ... labelled examples per class (all: the whole "
              "training split), once per seed, and its final validation accuracy is drawn: the lecture's "
              "table of when to freeze and when to fine-tune, measured.")
-
-
-def parse_per_class(text: str) -> list[Optional[int]]:
-    """``"1, 5, 20, all"`` → ``[1, 5, 20, None]``; anything else is refused with the reason."""
-    values: list[Optional[int]] = []
-    for part in text.replace(";", ",").split(","):
-        part = part.strip().lower()
-        if not part:
-            continue
-        if part == "all":
-            values.append(None)
-        elif part.isdigit() and int(part) >= 1:
-            values.append(int(part))
-        else:
-            raise SpecError("", f"examples per class: {part!r} is not a whole number >= 1 or 'all'")
-    if not values:
-        raise SpecError("", "examples per class: write counts such as 1, 5, 20, all")
-    return values
 
 
 class _Relay(QObject):

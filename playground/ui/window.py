@@ -35,7 +35,7 @@ from playground.ui.network import NetworkPanel
 from playground.ui.plots import BoundaryView, ImageView, MetricsPlots, ProbePlots
 from playground.ui.session import FINISHED, LIVE_PATHS, PAUSED, READY, RUNNING, TrainingSession
 from playground.ui.training_panel import TrainingPanel
-from playground.ui.transfer_panel import TransferPanel
+from playground.ui.transfer_panel import TransferPanel, backbone_changes
 
 # which sections of the experiment each panel shows; a panel is refreshed only when its part changes
 PANEL_SECTIONS = {"data": ("data.", "train.batch_size", "optim.name", "transfer.backbone"),
@@ -659,9 +659,8 @@ class MainWindow(QMainWindow):
 
     def _start_transfer_from(self, path: Path) -> None:
         self._backbone_file = None
-        changes = {"transfer.backbone": "checkpoint", "transfer.path": str(path), "transfer.cut": None,
-                   "transfer.strategy": "linear_probe", "transfer.head_epochs": 0, "model.layers": []}
-        if self.apply_changes(changes):
+        # the transfer panel's rules for choosing a backbone: a linear head on this network's blocks
+        if self.apply_changes(backbone_changes(self.experiment, "checkpoint", str(path))):
             self.transfer_dock.raise_()
             self.statusBar().showMessage(f"The trained network is the backbone now ({path.name}); pick the new "
                                          "task's data, then Play.", 15000)
