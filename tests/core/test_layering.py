@@ -16,7 +16,8 @@ TORCH_FREE = ["playground.core.spec", "playground.core.choices", "playground.cor
               "playground.core.plan", "playground.core.pictures", "playground.core.checkpoint_file",
               "playground.core.schedules", "playground.core.losses", "playground.core.optimizers",
               "playground.core.backbones", "playground.core.validate", "playground.core.download",
-              "playground.core.image_folder", "playground.core.sweep"]
+              "playground.core.image_folder", "playground.core.sweep", "playground.core.lecture",
+              "playground.core.phenomena"]
 
 
 def _imports(tree: ast.AST, typing_only_too: bool) -> set[str]:
