@@ -13,7 +13,7 @@ from typing import Optional, TextIO
 
 from playground import __version__
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_DIVERGED = 0, 2, 3
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_DIVERGED = 0, 1, 2, 3
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", type=Path, metavar="FILE", help="with --exit-after: save the window as PNG")
     parser.add_argument("--tab", choices=["loss", "activations"], default="loss",
                         help="the plots shown first: loss and accuracy (default) or activations and gradients")
+    parser.add_argument("--lecture", metavar="FILE|NAME",
+                        help="open a lecture deck: its first step, presenter keys, presentation mode")
     sub = parser.add_subparsers(metavar="COMMAND")
 
     run = sub.add_parser("run", help="train an experiment headless and write its metrics")
@@ -116,6 +118,21 @@ def _parser() -> argparse.ArgumentParser:
 
     presets = sub.add_parser("presets", help="list the shipped experiments")
     presets.set_defaults(func=_presets)
+
+    lecture = sub.add_parser("lecture", help="list the shipped lecture decks, or check that each step of one "
+                                             "shows its phenomenon")
+    actions = lecture.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("list", help="the shipped decks with their steps").set_defaults(func=_lecture_list)
+    check = actions.add_parser("check", help="train every step headless and check its expectations",
+                               description="Train each step of a deck headless and compare its measures with "
+                                           "the deck's expectations; exit 1 if any fails.")
+    check.add_argument("deck", nargs="?", help="a shipped deck's name or a deck file (default: the shipped deck)")
+    check.add_argument("--step", dest="steps", action="append", metavar="ID",
+                       help="check only this step (repeat for more); steps it compares with train too")
+    check.add_argument("--window", action="store_true",
+                       help="open each step in the window instead (offscreen without a display) and print the "
+                            "seconds from opening it to the end of its run")
+    check.set_defaults(func=_lecture_check)
     return parser
 
 
@@ -148,7 +165,7 @@ def _window(args) -> int:
             return _run(args)
     from playground.ui.app import run_app
 
-    return run_app(args.preset, args.autorun, args.exit_after, args.screenshot, args.tab)
+    return run_app(args.preset, args.autorun, args.exit_after, args.screenshot, args.tab, lecture=args.lecture)
 
 
 def _display_available() -> bool:
@@ -282,7 +299,11 @@ def _export(args) -> int:
     from playground.core.export import export_script
 
     exp = _load(args)
-    args.output.write_text(export_script(exp, args.output.name), encoding="utf-8")
+    script = export_script(exp, args.output.name)
+    try:
+        args.output.write_text(script, encoding="utf-8")
+    except OSError as e:
+        return _fail(f"cannot write {args.output}: {e.strerror or e}")
     parallel = "" if exp.transfer.enabled else f" (or torchrun --nproc_per_node=2 {args.output})"
     print(f"wrote {args.output}: run it with python {args.output}{parallel}")
     return EXIT_OK
@@ -433,3 +454,53 @@ def _presets(args) -> int:
         for line in exp.description.splitlines():
             print(f"{'':24}   {line}")
     return EXIT_OK
+
+
+def _lecture_list(args) -> int:
+    from playground.core.lecture import DeckError, deck_names, load_deck
+
+    for name in deck_names():
+        try:
+            deck = load_deck(name)
+        except DeckError as e:
+            return _fail(str(e))
+        print(f"{name:28} {len(deck.steps)} steps  {deck.title}")
+        for number, step in enumerate(deck.steps, start=1):
+            print(f"{number:>4} {step.id:24} {step.title}")
+    return EXIT_OK
+
+
+def _lecture_check(args) -> int:
+    from playground.core.devices import use_few_threads
+    from playground.core.lecture import DEFAULT_DECK, DeckError, check_deck, load_deck
+
+    use_few_threads()
+    try:
+        deck = load_deck(args.deck or DEFAULT_DECK)
+        for step_id in args.steps or ():
+            deck.step(step_id)  # an unknown id is said before anything trains
+    except DeckError as e:
+        return _fail(str(e))
+    if args.window:
+        if args.steps:
+            return _fail("--window walks the whole deck: leave out --step")
+        from playground.ui.deck_timing import run_deck_timing
+
+        run_deck_timing(deck)
+        return EXIT_OK
+    numbers = {step.id: number for number, step in enumerate(deck.steps, start=1)}
+    width = max(len(step.id) for step in deck.steps)
+
+    def on_result(result) -> None:
+        figures = "; ".join(f.text() for f in result.figures) or "no expectations"
+        end = "" if result.end == "completed" else f" [{result.end}]"
+        print(f"{numbers[result.step.id]:>2} {result.step.id:<{width}}  {figures}{end}  ({result.seconds:.1f} s)",
+              flush=True)
+
+    started = time.monotonic()
+    results = check_deck(deck, args.steps, on_result)
+    failed = [r.step.id for r in results if not r.ok]
+    summary = f"{len(failed)} of {len(results)} steps failed: {', '.join(failed)}" if failed \
+        else f"all {len(results)} steps show their phenomenon"
+    print(f"{summary} ({time.monotonic() - started:.0f} s)")
+    return EXIT_CHECK_FAILED if failed else EXIT_OK

@@ -50,7 +50,7 @@ def peak_rss_mb(pid: str = "self") -> Optional[float]:
 
 
 def run_app(preset: Optional[str] = None, autorun: bool = False, exit_after: Optional[float] = None,
-            screenshot: Optional[Path] = None, tab: str = "loss") -> int:
+            screenshot: Optional[Path] = None, tab: str = "loss", lecture: Optional[str] = None) -> int:
     gc.set_threshold(50_000, 50, 100)  # full GC passes with many live objects stalled the window
     from PySide6.QtWidgets import QApplication
 
@@ -61,9 +61,12 @@ def run_app(preset: Optional[str] = None, autorun: bool = False, exit_after: Opt
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Neural Network Playground")
     app.setDesktopFileName("playground")  # Wayland matches the window to playground.desktop by this
+    from playground.core.lecture import DeckError, load_deck
+
     try:
         experiment = load_experiment(preset) if preset else None
-    except SpecError as e:
+        deck = load_deck(lecture) if lecture else None
+    except (SpecError, DeckError) as e:
         print(f"playground: error: {e}", file=sys.stderr)
         return 2
     scripted = exit_after is not None
@@ -75,6 +78,9 @@ def run_app(preset: Optional[str] = None, autorun: bool = False, exit_after: Opt
         settings = QSettings(scratch.filePath("settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(experiment, settings=settings)
     window.show_tab(tab)
+    if deck is not None:  # a lecture opens at its first step, on the projector's terms (Esc leaves)
+        window.lecture.show_deck(deck)
+        window.presentation.enter()
     if scripted:
         return _scripted(app, window, autorun, exit_after, screenshot)
     window.show()

@@ -27,7 +27,7 @@ def run_window_bench(rounds: int = 10, out: TextIO = sys.stdout) -> None:
     from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
-    previous = qInstallMessageHandler(_quiet)
+    previous = qInstallMessageHandler(quiet)
     try:
         app = QApplication.instance() or QApplication(sys.argv[:1])
         print(f"window bench ({app.platformName()}): median / max ms on the window's thread, {rounds} rounds",
@@ -43,7 +43,7 @@ def run_window_bench(rounds: int = 10, out: TextIO = sys.stdout) -> None:
         qInstallMessageHandler(previous)
 
 
-def _quiet(kind, context, text: str) -> None:
+def quiet(kind, context, text: str) -> None:
     """Qt's messages, but for the one the offscreen platform gives at every window shown."""
     if "propagateSizeHints" not in text:
         print(text, file=sys.stderr)

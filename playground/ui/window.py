@@ -17,22 +17,31 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
+import pyqtgraph as pg
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
                                QScrollArea, QSlider, QSplitter, QStackedWidget, QTabWidget,
                                QToolButton, QVBoxLayout, QWidget)
+from superqt.utils import WorkerBase
 
 from playground.core.checkpoint_file import CheckpointError, peek_checkpoint
 from playground.core.datasets import DATASETS
 from playground.core.errors import SpecError
+from playground.core.lecture import DeckError, deck_names, load_deck
 from playground.core.presets import load_experiment, preset_names
 from playground.core.spec import Experiment
 from playground.ui.banner import Banner
 from playground.ui.comparison import ScratchComparison
 from playground.ui.data_panel import DataPanel
+from playground.ui.lecture_card import LectureCard
+from playground.ui.lecture_mode import LectureMode
 from playground.ui.network import NetworkPanel
+from playground.ui.pictures_export import add_picture_actions, copy_picture, save_picture
 from playground.ui.plots import BoundaryView, ImageView, MetricsPlots, ProbePlots
+from playground.ui.presentation import SCALES, Presentation
+from playground.ui.recorder import Recorder
+from playground.ui.script_export import ScriptExport
 from playground.ui.session import FINISHED, LIVE_PATHS, PAUSED, READY, RUNNING, TrainingSession
 from playground.ui.training_panel import TrainingPanel
 from playground.ui.transfer_panel import TransferPanel, backbone_changes
@@ -55,6 +64,7 @@ TABS = {"loss": 0, "activations": 1}
 EDITED = " (edited)"
 DECLINED = object()  # the user answered no to a question an edit asked
 MERGE_S = 1.5  # changes of one live value this close together are one step of the undo history
+RECORD_S = 10.0  # the window's recording keeps this many seconds
 
 
 def speed_text(seconds: float) -> str:
@@ -99,6 +109,12 @@ class MainWindow(QMainWindow):
         self._advice: Optional[dict] = None  # the coach's latest advice on the current run
         self._warning: Optional[str] = None  # the current run's latest warning
         self.sweep = None  # the few-shot sweep's dialog, once opened
+        self.recorder = Recorder(self, seconds=RECORD_S, parent=self)
+        self.recorder.saved.connect(lambda path: self.statusBar().showMessage(f"Saved the recording: {path}", 15000))
+        self.recorder.failed.connect(self.say_error)
+        self.script_export = ScriptExport(self)
+        self.script_export.done.connect(self._on_script_written)
+        self.script_export.failed.connect(self.say_error)
         self.undo_stack = QUndoStack(self)
         self._end: Optional[dict] = None  # the current run's end record
         self._started_at = 0  # the epoch the current run started from (a checkpoint's)
@@ -130,6 +146,7 @@ class MainWindow(QMainWindow):
         self.pictures.addWidget(self.boundary)
         self.pictures.addWidget(self.images)
         self.banner = Banner()
+        self.card = LectureCard()
 
         self.plot_tabs = QTabWidget()
         self.plot_tabs.setObjectName("plot_tabs")
@@ -159,6 +176,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.banner)
+        layout.addWidget(self.card)
         layout.addWidget(centre, 1)
         self.setCentralWidget(holder)
 
@@ -168,8 +186,16 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.training_dock, self.transfer_dock)
         self.training_dock.raise_()
         self._build_actions()
+        self.lecture = LectureMode(self)
         self._build_menus()
         self._build_toolbar()
+        self.presentation = Presentation(self, self.settings, self.advanced_tools)
+        self.presentation.toggled.connect(self._on_presentation)
+        self.lecture.blank.shown.connect(self._enable_escape)
+        self._enable_escape()
+        for plot in self.findChildren(pg.PlotWidget):  # copy or save any plot from its right-click menu
+            if plot.getPlotItem().getViewBox().menu is not None:
+                add_picture_actions(plot, self, lambda parent: self._ask_picture_path(parent))
         self.progress = QProgressBar()
         self.progress.setObjectName("progress")
         self.progress.setMaximumWidth(220)
@@ -252,6 +278,20 @@ class MainWindow(QMainWindow):
         self.compare_action = a("Compare with scratch", "Ctrl+K", "Train this transfer experiment again, and the "
                                 "same network from fresh weights beside it: both curves on one plot",
                                 self.compare_with_scratch, "compare")
+        self.export_action = a("Export script…", "Ctrl+E", "Write this experiment as a standalone PyTorch script "
+                               "(data, network, optimizer and loop) that prints the same losses",
+                               self.export_script_file, "export_script")
+        self.copy_picture_action = a("Copy picture of the window", "Ctrl+Shift+C", "The whole window to the "
+                                     "clipboard, as an image and as SVG (a plot's own right-click menu copies "
+                                     "just that plot)", lambda: copy_picture(self), "copy_picture")
+        self.save_picture_action = a("Save picture of the window…", "Ctrl+Shift+E", "The whole window as PNG "
+                                     "or SVG, for slides and notes", self.save_window_picture, "save_picture")
+        self.record_action = a("Record the window", "Ctrl+Shift+R", f"Keep the last {RECORD_S:g} seconds of the "
+                               "window, to save as an animated GIF (each frame costs the window ~20 ms: off "
+                               "unless you want it)", self.toggle_recording, "record")
+        self.record_action.setCheckable(True)
+        self.save_recording_action = a("Save recording as GIF…", "Ctrl+Shift+G", f"The last {RECORD_S:g} seconds "
+                                       "recorded, as an animated GIF", self.save_recording, "save_recording")
         self.quit_action = a("Quit", "Ctrl+Q", "Quit (the experiment is kept for next time)", self.close, "quit")
         self.undo_action = a("Undo", QKeySequence.StandardKey.Undo, "Undo the last change of the experiment",
                              lambda: self._step_history(-1), "undo")
@@ -264,6 +304,19 @@ class MainWindow(QMainWindow):
         self.undo_stack.redoTextChanged.connect(lambda t: self.redo_action.setToolTip(f"Redo {t} (Ctrl+Shift+Z)"))
         self.undo_action.setEnabled(False)
         self.redo_action.setEnabled(False)
+        self.present_action = a("Presentation mode", Qt.Key.Key_F5, "Full screen, large text and thick lines for a "
+                                 "projector, advanced controls hidden (Esc leaves)", self.toggle_presentation,
+                                 "presentation")
+        self.present_action.setCheckable(True)
+        self.escape_action = a("Leave", Qt.Key.Key_Escape, "Back from the blank screen, or out of presentation mode",
+                               self.escape, "escape")
+        self.bigger_action = a("Larger", ["Ctrl++", "Ctrl+="], "Presentation mode: larger text and lines",
+                               lambda: self.set_presentation_scale(+1), "larger")
+        self.smaller_action = a("Smaller", "Ctrl+-", "Presentation mode: smaller text and lines",
+                                lambda: self.set_presentation_scale(-1), "smaller")
+        self.open_lecture_action = a("Open lecture…", "Ctrl+Shift+L", "Open a lecture deck (.json): steps, each an "
+                                     "experiment with a card; Right/Left step through it", self.open_lecture_file,
+                                     "open_lecture")
         self.tab_actions = [a("Loss and accuracy", "Ctrl+1", "Show the loss, accuracy and learning-rate curves",
                               lambda: self.plot_tabs.setCurrentIndex(0), "tab_loss"),
                             a("Activations and gradients", "Ctrl+2", "Show the per-layer diagnostics",
@@ -273,6 +326,11 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         files = bar.addMenu("&File")
         for action in (self.open_action, self.save_action, self.weights_action):
+            files.addAction(action)
+        files.addSeparator()
+        files.addAction(self.export_action)
+        for action in (self.copy_picture_action, self.save_picture_action, self.record_action,
+                       self.save_recording_action):
             files.addAction(action)
         files.addSeparator()
         files.addAction(self.quit_action)
@@ -295,6 +353,46 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         for dock in (self.data_dock, self.training_dock, self.transfer_dock):
             view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        view.addAction(self.present_action)
+        scales = view.addMenu("Presentation scale")
+        scales.setObjectName("scale_menu")
+        scales.aboutToShow.connect(lambda: self._fill_scales(scales))
+        lecture = bar.addMenu("&Lecture")
+        lecture.setObjectName("lecture_menu")
+        lecture.addAction(self.open_lecture_action)
+        self.deck_menu = lecture.addMenu("Shipped lectures")
+        self.deck_menu.setObjectName("deck_menu")
+        self.deck_menu.aboutToShow.connect(self._fill_decks)
+        lecture.addSeparator()
+        for action in self.lecture.actions():
+            lecture.addAction(action)
+        lecture.addSeparator()
+        lecture.addAction(self.present_action)
+
+    def _fill_scales(self, menu) -> None:
+        menu.clear()
+        for percent in SCALES:
+            action = menu.addAction(f"{percent} %")
+            action.setCheckable(True)
+            action.setChecked(percent == self.presentation.scale)
+            action.triggered.connect(lambda checked=False, p=percent: self.presentation.set_scale(p))
+
+    def _fill_decks(self) -> None:
+        """Read the shipped decks when the menu first opens, not at start-up."""
+        if self.deck_menu.actions():
+            return
+        for name in deck_names():
+            try:
+                deck = load_deck(name)
+            except DeckError as e:  # said when chosen, by the lecture's own message
+                action = self.deck_menu.addAction(name)
+                action.setToolTip(str(e))
+            else:
+                action = self.deck_menu.addAction(f"{deck.title} ({len(deck.steps)} steps)")
+                action.setToolTip(deck.source)
+            action.setObjectName(f"deck_{name}")
+            action.triggered.connect(lambda checked=False, n=name: self.lecture.open(n))
 
     def _fill_presets(self) -> None:
         """Read the presets when the menu first opens, not at start-up."""
@@ -314,22 +412,18 @@ class MainWindow(QMainWindow):
         self.play_button = QToolButton()
         self.play_button.setObjectName("play_button")
         self.play_button.setDefaultAction(self.play_action)
-        widest = max(self.play_button.fontMetrics().horizontalAdvance(t) for t in ("Play", "Pause", "Continue",
-                                                                                   "Start over"))
-        self.play_button.setFixedWidth(widest + 24)  # the same width whatever it says: nothing shifts
         bar.addWidget(self.play_button)
         bar.addAction(self.step_action)
         bar.addAction(self.reset_action)
         bar.addSeparator()
         self.counter_label = QLabel("epoch 0  step 0")
         self.counter_label.setObjectName("counters")
-        metrics = self.counter_label.fontMetrics()
-        self.counter_label.setFixedWidth(metrics.horizontalAdvance("epoch 1000000  step 100000000") + 8)
         self.counter_label.setToolTip("Epochs: passes over the training set. Steps: optimizer updates (batches).")
         self.rate_label = QLabel("0 steps/s")
         self.rate_label.setObjectName("rate")
         self.rate_label.setToolTip("Optimizer steps per second, measured over the last half second")
-        self.rate_label.setFixedWidth(metrics.horizontalAdvance("100,000 steps/s") + 8)
+        self._fit_toolbar()
+        self.play_button.installEventFilter(self)  # a new font size (presentation mode) refits the toolbar
         bar.addWidget(self.counter_label)
         bar.addWidget(self.rate_label)
         bar.addSeparator()
@@ -360,10 +454,42 @@ class MainWindow(QMainWindow):
         self.preset_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.preset_button.setToolTip("Experiments that demonstrate the lecture, one point each")
         self.preset_button.setMenu(self.preset_menu)
-        bar.addWidget(self.preset_button)
-        bar.addAction(self.open_action)
-        bar.addAction(self.save_action)
+        # what presentation mode hides: the lecture's deck replaces the presets and files
+        self.advanced_tools = [bar.addWidget(self.preset_button),
+                               *(bar.addWidget(self._tool_button(action)) for action in (self.open_action,
+                                                                                         self.save_action))]
         bar.addAction(self.undo_action)
+        bar.addSeparator()
+        self.step_label = QLabel()
+        self.step_label.setObjectName("lecture_step")
+        self.step_label.setToolTip("The lecture's step shown: Right/PageDown next, Left/PageUp previous, 1-9 jump")
+        self.lecture_tools = [bar.addWidget(self._tool_button(self.lecture.previous_action)),
+                              bar.addWidget(self.step_label),
+                              bar.addWidget(self._tool_button(self.lecture.next_action))]
+        bar.addWidget(self._tool_button(self.present_action))
+        self.lecture.changed.connect(self._on_lecture_step)
+        self._on_lecture_step()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.play_button and event.type() == QEvent.Type.FontChange:
+            QTimer.singleShot(0, self._fit_toolbar)  # once the labels beside it have the new font too
+        return super().eventFilter(watched, event)
+
+    def _fit_toolbar(self) -> None:
+        """Fixed widths for what changes its text (nothing shifts as it counts), for the font shown."""
+        widest = max(self.play_button.fontMetrics().horizontalAdvance(t) for t in ("Play", "Pause", "Continue",
+                                                                                   "Start over"))
+        self.play_button.setFixedWidth(widest + 24)
+        metrics = self.counter_label.fontMetrics()
+        self.counter_label.setFixedWidth(metrics.horizontalAdvance("epoch 1000000  step 100000000") + 8)
+        self.rate_label.setFixedWidth(metrics.horizontalAdvance("100,000 steps/s") + 8)
+
+    @staticmethod
+    def _tool_button(action: QAction) -> QToolButton:
+        button = QToolButton()
+        button.setObjectName(f"{action.objectName()}_button")
+        button.setDefaultAction(action)
+        return button
 
     def _connect(self) -> None:
         for panel in self.panels.values():
@@ -496,6 +622,7 @@ class MainWindow(QMainWindow):
         self.banner.clear()
         self._end = None
         self._advice = self._warning = None
+        self.card.clear_advice()
         for view in self.views:
             view.clear()
         self.comparison.stop()
@@ -529,13 +656,13 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(Path(path))
 
-    def _file_dialog(self, title: str, filters: str, save: bool) -> str:
+    def _file_dialog(self, title: str, filters: str, save: bool, suffix: str = "json", name: str = "") -> str:
         """A file dialog that takes the keyboard at once, wherever the focus was."""
-        dialog = QFileDialog(self, title, self._last_dir(), filters)
+        dialog = QFileDialog(self, title, str(Path(self._last_dir()) / name) if name else self._last_dir(), filters)
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen)
         dialog.setFileMode(QFileDialog.FileMode.AnyFile if save else QFileDialog.FileMode.ExistingFile)
         if save:
-            dialog.setDefaultSuffix("json")
+            dialog.setDefaultSuffix(suffix)
         QTimer.singleShot(0, dialog.activateWindow)  # the keyboard goes to the dialog, not to a field behind it
         accepted = dialog.exec() == QFileDialog.DialogCode.Accepted
         files = dialog.selectedFiles()
@@ -574,6 +701,63 @@ class MainWindow(QMainWindow):
             return False
         self.statusBar().showMessage(f"Saved {path}", 8000)
         return True
+
+    def export_script_file(self) -> None:
+        stem = "".join(c if c.isalnum() else "_" for c in (self.experiment.title or "train").lower()).strip("_")
+        path = self._file_dialog("Export the training script", "Python script (*.py)", save=True, suffix="py",
+                                 name=f"{stem or 'train'}.py")
+        if path:
+            self.export_script_path(Path(path))
+
+    def export_script_path(self, path: Path) -> None:
+        """Written by ``playground export`` in its own process: the window goes on meanwhile."""
+        self.settings.setValue("last_dir", str(path.parent))
+        self.script_export.start(self.experiment, path)
+        self.statusBar().showMessage(f"Writing {path.name}…", 15000)
+
+    def _ask_picture_path(self, parent) -> Optional[Path]:
+        path = self._file_dialog("Save a picture of the plot", "PNG image (*.png);;SVG vector drawing (*.svg)",
+                                 save=True, suffix="png", name="plot.png")
+        return Path(path) if path else None
+
+    def save_window_picture(self) -> None:
+        path = self._file_dialog("Save a picture of the window", "PNG image (*.png);;SVG vector drawing (*.svg)",
+                                 save=True, suffix="png", name="playground.png")
+        if path:
+            self.save_window_picture_path(Path(path))
+
+    def save_window_picture_path(self, path: Path) -> bool:
+        self.settings.setValue("last_dir", str(path.parent))
+        try:
+            save_picture(self, path)
+        except (OSError, ValueError) as e:
+            self.say_error(f"Could not save the picture: {e}")
+            return False
+        self.statusBar().showMessage(f"Saved {path}", 8000)
+        return True
+
+    def toggle_recording(self) -> None:
+        if self.recorder.is_recording:
+            self.recorder.stop()
+            self.statusBar().showMessage(f"Recording stopped: {self.recorder.seconds_buffered:.0f} s kept "
+                                         "(File ▸ Save recording as GIF…)", 8000)
+        else:
+            self.recorder.start()
+            self.statusBar().showMessage(f"Recording the window: the last {RECORD_S:g} s are kept.", 8000)
+        self.record_action.setChecked(self.recorder.is_recording)
+
+    def save_recording(self) -> None:
+        path = self._file_dialog("Save the recording", "GIF animation (*.gif)", save=True, suffix="gif",
+                                 name="playground.gif")
+        if path:
+            self.settings.setValue("last_dir", str(Path(path).parent))
+            self.recorder.save_gif(Path(path))
+
+    def _on_script_written(self, path: str) -> None:
+        name = Path(path).name
+        self.statusBar().showMessage(f"Wrote {path}: run it with python {name}", 15000)
+        self.banner.show_message("info", f"Exported the training script to {path}. It trains this experiment "
+                                         f"with plain PyTorch: python {name}")
 
     def load_weights_file(self) -> None:
         path = self._file_dialog("Load weights into this network", "Checkpoints (*.safetensors)", save=False)
@@ -627,6 +811,66 @@ class MainWindow(QMainWindow):
         self.progress.setToolTip(text)
         self.progress.setVisible(done < total)
         self.statusBar().showMessage(text, 3000)
+
+    # -- lectures ------------------------------------------------------------------------------
+    def open_lecture_file(self) -> None:
+        path = self._file_dialog("Open lecture", "Lecture decks (*.json);;All files (*)", save=False)
+        if path:
+            self.settings.setValue("last_dir", str(Path(path).parent))
+            self.lecture.open(Path(path))
+
+    def open_step(self, step, number: int, total: int, card: bool) -> None:
+        """A lecture step: its experiment (one step of the undo history), its plot tab, its card;
+        training starts at once if the step says so, so the phenomenon shows while it is explained."""
+        if not step.autoplay and self.session.state == RUNNING:
+            self.toggle_play()  # the step opens paused, whatever ran before it
+        self._load(step.experiment.copy(), f"Lecture step {number}: {step.title}")
+        self.show_tab(step.tab)
+        self.card.show_step(number, total, step)
+        self.card.setVisible(card)
+        if step.autoplay and self.session.state != RUNNING:
+            self.session.play()
+        self.statusBar().showMessage(f"Step {number} of {total}: {step.title}", 8000)
+
+    def _on_lecture_step(self) -> None:
+        lecture = self.lecture
+        for tool in self.lecture_tools:
+            tool.setVisible(lecture.active)
+        if lecture.active:
+            self.step_label.setText(f" {lecture.index + 1} / {len(lecture.deck.steps)} ")
+            self.lecture.previous_action.setEnabled(lecture.index > 0)
+            self.lecture.next_action.setEnabled(lecture.index < len(lecture.deck.steps) - 1)
+
+    def say_error(self, text: str) -> None:
+        self.banner.show_message("error", text)
+        self.statusBar().showMessage(text, 15000)
+
+    def toggle_presentation(self) -> None:
+        self.presentation.toggle()
+
+    def _enable_escape(self) -> None:
+        """Esc is ours only while there is something to leave: elsewhere a field's Esc throws away
+        what was half typed."""
+        self.escape_action.setEnabled(self.presentation.active or self.lecture.blank.isVisible())
+
+    def _on_presentation(self, active: bool) -> None:
+        self._enable_escape()
+        self.present_action.setChecked(active)
+        self.network_panel.set_presenting(active)
+        if active:  # the curves and pictures carry most steps' point: they get the larger share
+            total = sum(self.centre.sizes())
+            self.centre.setSizes([total * 2 // 5, total * 3 // 5])
+
+    def set_presentation_scale(self, direction: int) -> None:
+        percent = self.presentation.step_scale(direction)
+        self.statusBar().showMessage(f"Presentation scale: {percent} %", 4000)
+
+    def escape(self) -> None:
+        """Esc: first the blank screen goes, then presentation mode."""
+        if self.lecture.blank.isVisible():
+            self.lecture.blank.hide()
+        elif self.presentation.active:
+            self.presentation.leave()
 
     # -- transfer learning --------------------------------------------------------------------
     def compare_with_scratch(self) -> None:
@@ -694,14 +938,24 @@ class MainWindow(QMainWindow):
         that appears and goes with every new run would re-lay out the window at each edit. The end
         of the run puts it in the banner."""
         self._advice = record
+        if self.lecture.active:
+            fix = self._fix_action(on_card=False)
+            self.card.show_advice(record["text"], fix[0] if fix else ())
         if self._warning and self.banner.isVisible():
-            self.banner.show_message("warning", f"{self._warning}\nCoach: {record['text']}", self._fix_action())
+            self.banner.show_message("warning", f"{self._warning}{self._coach_line()}", self._fix_action())
         self.statusBar().showMessage(f"Coach: {record['text']}", 15000)
 
-    def _fix_action(self) -> tuple:
-        """The latest advice's fix as a banner action, or nothing."""
+    def _coach_on_card(self) -> bool:
+        """A lecture's card shows the coach: the banner does not say it twice."""
+        return self.lecture.active and self.card.isVisible()
+
+    def _coach_line(self) -> str:
+        return f"\nCoach: {self._advice['text']}" if self._advice and not self._coach_on_card() else ""
+
+    def _fix_action(self, on_card: bool = True) -> tuple:
+        """The latest advice's fix as a banner action, or nothing (also when the card offers it)."""
         advice = self._advice
-        if advice is None or not advice.get("fix"):
+        if advice is None or not advice.get("fix") or (on_card and self._coach_on_card()):
             return ()
         fix = dict(advice["fix"])
         label = "Try " + ", ".join(f"{path.split('.')[-1]} = {value:g}" if isinstance(value, float)
@@ -713,7 +967,7 @@ class MainWindow(QMainWindow):
         reason, message = record["reason"], record["message"]
         if reason == "completed":
             more = self.experiment.train.epochs
-            said = "".join(f"\n{t}" for t in (self._warning, self._advice and f"Coach: {self._advice['text']}") if t)
+            said = (f"\n{self._warning}" if self._warning else "") + self._coach_line()
             self.banner.show_message("warning" if said else "info", f"Finished: {message}.{said}", (
                 *self._fix_action(),
                 (f"Continue for {more} more epochs", lambda: self.continue_training(more)),
@@ -813,7 +1067,11 @@ class MainWindow(QMainWindow):
             self.sweep.stop()
             self.sweep.wait()
         self.comparison.stop()
+        self.script_export.stop()
+        self.recorder.stop()
+        WorkerBase.await_workers(10_000)  # a GIF being written is finished, not cut off
         self.session.shutdown()
+        self.presentation.leave()  # the layout kept for next time is the desk's, not the projector's
         self.settings.setValue("experiment", self.experiment.to_json())
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState(LAYOUT_VERSION))

@@ -93,3 +93,9 @@ def test_without_a_display_the_app_says_so_and_trains_headless(playground, monke
     assert code == 0, stderr
     assert "no display here" in stderr and "completed: trained" in stdout
     assert (tmp_path / "runs" / "xor_features" / "metrics.jsonl").exists()
+
+
+def test_export_to_a_folder_that_does_not_exist_is_one_line(playground, tmp_path):
+    target = tmp_path / "missing" / "train.py"
+    code, stdout, stderr = playground("export", "default", "-o", str(target))
+    assert code == 2 and stderr.strip() == f"playground: error: cannot write {target}: No such file or directory"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
@@ -100,6 +100,31 @@ class Column(QWidget):
         self.settings.setContentsMargins(0, 0, 0, 0)
         self.settings.setSpacing(ROW_GAP)
         layout.addWidget(self.settings_box)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._refit()
+
+    def _refit(self) -> None:
+        """The font changed size (presentation mode): the fixed sizes made for the old one follow."""
+        text_h = self.fontMetrics().height()
+        old_scale, self.scale = self.scale, max(1.0, text_h / BASE_TEXT_H)
+        ratio = self.scale / old_scale
+        self.row_h = max(ROW_H, text_h + 8)
+        if self.minimumWidth() == self.maximumWidth() and ratio != 1:
+            self.setFixedWidth(round(self.width() * ratio))
+        header = self.header.parentWidget()
+        header.setFixedHeight(max(self.row_h, round(header.height() * ratio)))
+        for i in range(self.header.count()):
+            widget = self.header.itemAt(i).widget()
+            if isinstance(widget, QToolButton):
+                widget.setFixedSize(round(widget.width() * ratio), self.row_h)
+        self.settings_box.setFixedHeight(len(SETTINGS) * self.row_h + (len(SETTINGS) - 1) * ROW_GAP)
+        for i in range(self.settings.count()):
+            widget = self.settings.itemAt(i).widget()
+            if widget is not None:
+                widget.setFixedHeight(self.row_h)
 
     def title(self, text: str, tip: str, bold: bool = True) -> QLabel:
         label = caption(text, bold=bold)

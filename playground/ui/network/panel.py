@@ -71,7 +71,10 @@ class NetworkPanel(SpecPanel):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
-        layout.addLayout(self._defaults_row())
+        self._presenting = False
+        self._uses_normal = False
+        self._defaults = self._defaults_row()
+        layout.addLayout(self._defaults)
         layout.addWidget(self.scroll, 1)
         self.backbone_group = self.canvas.group("backbone")
         self.head_group = self.canvas.group("head")
@@ -121,9 +124,25 @@ class NetworkPanel(SpecPanel):
         row.addStretch(0)
         return row
 
+    def set_presenting(self, on: bool) -> None:
+        """Presentation mode: the network and its pictures, without the controls that edit it (the
+        'All layers' row, each layer's settings, the add and remove buttons)."""
+        self._presenting = on
+        for i in range(self._defaults.count()):
+            widget = self._defaults.itemAt(i).widget()
+            if widget is not None and widget is not self.error_label:
+                widget.setVisible(not on and (widget is not self.defaults["init_std"] or self._uses_normal))
+        self.add_column.setVisible(not on)
+        for column in self.layer_columns:
+            for name in ("units_minus", "units_plus", "remove"):
+                if name in column.named:
+                    column.named[name].setVisible(not on)
+        self._show_layer_settings(self.per_layer.isChecked())
+
     def _show_layer_settings(self, shown: bool) -> None:
         """The output column has no settings: its units (ten for the digits) keep the whole height."""
         self.output_column.settings_box.hide()
+        shown = shown and not self._presenting
         for column in (self.input_column, *self.layer_columns, *self._auto_columns):
             column.settings_box.setVisible(shown)
         if self._arrangement is not None and self._arrangement[0] and not self.layer_columns:
@@ -166,8 +185,8 @@ class NetworkPanel(SpecPanel):
                 combo.updateGeometry()  # its width follows its label: room for the whole one
         self.defaults["dropout"].setValue(model.dropout)
         self.defaults["init_std"].setValue(model.init_std)
-        uses_normal = model.init == "normal" or any(layer.init == "normal" for layer in model.layers)
-        self.defaults["init_std"].setVisible(uses_normal)
+        self._uses_normal = model.init == "normal" or any(layer.init == "normal" for layer in model.layers)
+        self.defaults["init_std"].setVisible(self._uses_normal and not self._presenting)
         self.canvas.update()
 
     @staticmethod
@@ -272,7 +291,7 @@ class NetworkPanel(SpecPanel):
         groups = {"backbone": self.backbone_columns or [self.input_column], "head": head} if transfer else {}
         self.canvas.arrange(columns, shaded=self.layer_columns, dashed=self.add_column, groups=groups, gaps=gaps)
         self._arrangement = arrangement
-        self._show_layer_settings(self.per_layer.isChecked())
+        self.set_presenting(self._presenting)  # new columns come with their edit buttons
 
     def _new_column(self, kind: str) -> QWidget:
         if kind in ("block", "thin"):
