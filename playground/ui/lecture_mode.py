@@ -35,7 +35,6 @@ class BlankScreen(QWidget):
         self.setObjectName("blank_screen")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet("QWidget#blank_screen { background: #000000; }")
-        self.setToolTip("")
         window.installEventFilter(self)
         self.hide()
 

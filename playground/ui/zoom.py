@@ -119,8 +119,8 @@ def _html(text: str, ratio: float) -> str:
 
 def _zoom_item(item, ratio: float) -> None:
     if isinstance(item, pg.AxisItem):
-        tick_font = item.style.get("tickFont") or item.font()
-        item.setTickFont(_scaled(tick_font, ratio))
+        if item.style.get("tickFont") is not None:  # without one, its ticks follow the app's font already
+            item.setTickFont(_scaled(item.style["tickFont"], ratio))
         item.setPen(_pen(item.pen(), ratio))
         item.setTextPen(item.textPen())
         if item.labelText or item.labelUnits:

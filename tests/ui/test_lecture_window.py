@@ -121,18 +121,22 @@ def test_a_step_that_autoplays_starts_training_and_its_coach_speaks_on_the_card(
 
 
 def plot_items(window):
-    for view in window.findChildren(pg.PlotWidget):
-        yield view, view.getPlotItem()
+    """Every plot of the window: a PlotWidget's, and each of a layout's (the per-layer histograms)."""
+    for view in window.findChildren(pg.GraphicsView):
+        for item in view.scene().items():
+            if isinstance(item, pg.PlotItem):
+                yield view, item
 
 
 def sizes(window):
-    """Every axis' tick font in pixels and every visible curve's pen width."""
-    ticks, pens = [], []
+    """Every axis' tick font in pixels and every curve's pen width, by the object they belong to."""
+    ticks, pens = {}, {}
     for view, item in plot_items(window):
         for name in ("left", "bottom"):
-            ticks.append(QFontInfo(item.getAxis(name).style["tickFont"]).pixelSize())
-        pens += [curve.opts["pen"].widthF() for curve in item.listDataItems()
-                 if isinstance(curve, pg.PlotDataItem) and curve.opts["pen"].style() != Qt.PenStyle.NoPen]
+            axis = item.getAxis(name)
+            ticks[axis] = QFontInfo(axis.style["tickFont"] or axis.font()).pixelSize()
+        pens.update({curve: curve.opts["pen"].widthF() for curve in item.listDataItems()
+                     if isinstance(curve, pg.PlotDataItem) and curve.opts["pen"].style() != Qt.PenStyle.NoPen})
     return ticks, pens
 
 
@@ -156,13 +160,18 @@ def test_presentation_mode_enlarges_everything_and_esc_restores_the_layout(qtbot
     assert QApplication.font().pointSizeF() == pytest.approx(app_pt * scale / 100)
     assert window.card.title.font().pointSizeF() == pytest.approx(title_pt * scale / 100)
     big_ticks, big_pens = sizes(window)
-    assert big_ticks == [pytest.approx(t * scale / 100, abs=1) for t in ticks]
-    assert min(big_pens) >= 3
+    big_ticks, big_pens = {a: big_ticks[a] for a in ticks}, {c: big_pens[c] for c in pens}  # plots made since: below
+    assert big_ticks == {axis: pytest.approx(px * scale / 100, abs=1) for axis, px in ticks.items()}
+    assert min(big_pens.values()) >= 3
     if scale == 200:
-        assert min(big_ticks) >= 18  # axis text readable from the back row
+        assert min(big_ticks.values()) >= 18  # axis text readable from the back row
     key(qtbot, window, Qt.Key.Key_Right)  # a step whose plots are made while presenting: at scale too
+    window.toggle_play()
+    qtbot.waitUntil(lambda: len(sizes(window)[1]) > len(pens), timeout=WAIT_MS)  # its layers' curves
     qtbot.wait(700)
-    assert min(sizes(window)[0]) >= min(big_ticks) - 1
+    made_presenting = sizes(window)
+    assert min(made_presenting[0].values()) >= min(big_ticks.values()) - 1
+    assert min(made_presenting[1].values()) >= 3
 
     key(qtbot, window, Qt.Key.Key_Escape)
     assert not window.presentation.active and not window.isFullScreen()
@@ -172,7 +181,10 @@ def test_presentation_mode_enlarges_everything_and_esc_restores_the_layout(qtbot
     qtbot.waitUntil(lambda: window.geometry() == geometry and window.saveState() == state)
     assert QApplication.font().pointSizeF() == pytest.approx(app_pt)
     assert window.card.title.font().pointSizeF() == pytest.approx(title_pt)
-    assert sizes(window) == (ticks, pens)
+    after_ticks, after_pens = sizes(window)
+    assert {axis: after_ticks[axis] for axis in ticks} == ticks  # each back at its own size
+    assert {curve: after_pens[curve] for curve in pens} == pens
+    assert max(after_ticks.values()) <= max(ticks.values())  # and those made while presenting too
 
 
 def test_a_deck_with_an_error_names_the_step_and_field_and_changes_nothing(qtbot, settings, tmp_path):
