@@ -86,7 +86,7 @@ class Presentation(QObject):
             return
         w = self.window
         self._saved = (w.saveState(), w.geometry(), w.windowState(), w.palette(),
-                       w.menuBar().isVisible(), w.statusBar().isVisible(),
+                       not w.menuBar().isHidden(), not w.statusBar().isHidden(),  # a window not shown yet too
                        [action.isVisible() for action in self.advanced])
         self._splitters = {splitter: splitter.saveState() for splitter in w.findChildren(QSplitter)}
         self.active = True

@@ -23,6 +23,7 @@ POINT_SIZE = re.compile(r"font-size:\s*([0-9.]+)pt")
 ZOOM = "playground_zoom"  # the property (widgets) or attribute (plot items) that holds an object's zoom
 OWN_WIDTH = "playground_own_width"  # a curve's (own width, width shown)
 OWN_TEXT, LABEL_ZOOM = "playground_own_text", "playground_label_zoom"  # a title's (text, options), its zoom
+SIZE_SET = 0x2  # QFont::SizeResolved: the font's size is the widget's own (else it follows the app's font)
 MIN_LINE = 3.0  # px: a zoomed curve is never thinner, whatever its own width (the pale batch losses: 1)
 
 
@@ -31,11 +32,16 @@ def zoom(root: QWidget, factor: float) -> None:
     their own size."""
     app = QApplication.instance()
     ratio = factor / (app.property(ZOOM) or 1.0)
+    widgets = [root, *root.findChildren(QWidget)]
     if ratio != 1:
         app.setFont(_scaled(app.font(), ratio))
         app.setProperty(ZOOM, factor)
-    for widget in [root, *root.findChildren(QWidget)]:
-        if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
+        QApplication.sendPostedEvents()  # the new font reaches every widget now, not at the next event
+        for widget in widgets:  # a widget with a style sheet keeps the font it had when it was styled
+            if widget.styleSheet():
+                widget.setStyleSheet(widget.styleSheet())
+    for widget in widgets:
+        if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont) and widget.font().resolveMask() & SIZE_SET:
             ratio = factor / (widget.property(ZOOM) or 1.0)
             if ratio != 1:
                 widget.setProperty(ZOOM, factor)

@@ -9,11 +9,13 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontInfo
-from PySide6.QtWidgets import QApplication, QDockWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
 
 from playground import cli
 from playground.core.lecture import load_deck
 from playground.ui.session import FINISHED, PAUSED, RUNNING
+from playground.core.presets import load_experiment
+from playground.ui.window import MainWindow
 from tests.ui.window_helpers import WAIT_MS, open_window, wait_ready
 
 
@@ -185,6 +187,25 @@ def test_presentation_mode_enlarges_everything_and_esc_restores_the_layout(qtbot
     assert {axis: after_ticks[axis] for axis in ticks} == ticks  # each back at its own size
     assert {curve: after_pens[curve] for curve in pens} == pens
     assert max(after_ticks.values()) <= max(ticks.values())  # and those made while presenting too
+
+
+def test_a_lecture_opened_at_start_up_leaves_presentation_with_menus_and_desk_fonts(qtbot, settings):
+    """As `playground --lecture` does: presentation mode before the window is first shown. Leaving it
+    brings back the menu and status bars, and a banner shown meanwhile (styled by a style sheet)
+    back to the desk's font."""
+    window = MainWindow(load_experiment("default"), settings=settings)
+    qtbot.addWidget(window)
+    window.lecture.open("training_neural_networks")
+    window.presentation.enter()
+    window.show()
+    qtbot.waitExposed(window)
+    desk_pt = window.presentation.scale and QApplication.font().pointSizeF() * 100 / window.presentation.scale
+    window.say_error("Something to say while presenting")
+    window.presentation.leave()
+    assert window.menuBar().isVisible() and window.statusBar().isVisible()
+    assert window.banner.text.font().pointSizeF() == pytest.approx(desk_pt)
+    caption = window.network_panel.input_column.findChild(QLabel)  # bold: a font of its own, its size not
+    assert caption.text() == "Input" and caption.font().pointSizeF() == pytest.approx(desk_pt)
 
 
 def test_a_deck_with_an_error_names_the_step_and_field_and_changes_nothing(qtbot, settings, tmp_path):

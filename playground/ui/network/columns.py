@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
@@ -80,6 +80,7 @@ class Column(QWidget):
         text_h = self.fontMetrics().height()
         self.scale = max(1.0, text_h / BASE_TEXT_H)
         self.row_h = max(ROW_H, text_h + 8)
+        self._own: Optional[tuple[int, float]] = None  # see _refit
         if kind in WIDTH:
             self.setFixedWidth(round(WIDTH[kind] * self.scale))
         layout = QVBoxLayout(self)
@@ -109,12 +110,17 @@ class Column(QWidget):
     def _refit(self) -> None:
         """The font changed size (presentation mode): the fixed sizes made for the old one follow."""
         text_h = self.fontMetrics().height()
+        if self._own is None:  # the width and scale it was made with, to come back to exactly
+            self._own = (self.width(), self.scale)
         old_scale, self.scale = self.scale, max(1.0, text_h / BASE_TEXT_H)
         ratio = self.scale / old_scale
         self.row_h = max(ROW_H, text_h + 8)
-        if self.minimumWidth() == self.maximumWidth() and ratio != 1:
-            self.setFixedWidth(round(self.width() * ratio))
         header = self.header.parentWidget()
+        if self.minimumWidth() == self.maximumWidth() and ratio != 1:
+            own_width, own_scale = self._own
+            self.setFixedWidth(round(own_width * self.scale / own_scale))
+            if self.scale > own_scale:  # once its labels have the new font too
+                QTimer.singleShot(0, self._fit_header)
         header.setFixedHeight(max(self.row_h, round(header.height() * ratio)))
         for i in range(self.header.count()):
             widget = self.header.itemAt(i).widget()
@@ -125,6 +131,12 @@ class Column(QWidget):
             widget = self.settings.itemAt(i).widget()
             if widget is not None:
                 widget.setFixedHeight(self.row_h)
+
+    def _fit_header(self) -> None:
+        """Larger text: at least as wide as the header's ("flatten" in a narrow column)."""
+        needed = self.header.parentWidget().sizeHint().width() + 6
+        if self.minimumWidth() == self.maximumWidth() and self.width() < needed:
+            self.setFixedWidth(needed)
 
     def title(self, text: str, tip: str, bold: bool = True) -> QLabel:
         label = caption(text, bold=bold)
