@@ -30,7 +30,7 @@ SNAPSHOT_S = {"points": 0.2, "image": 0.5}
 DRAIN_BUDGET_S = 0.008  # at most this much of a frame reading the pipe; the rest waits for the next
 
 
-def _process_context():
+def process_context():
     """Where training processes come from. Forking the window's process would copy Qt's threads
     and state, so they start from a clean one: a fork server that has imported torch once (then a
     new process, after Reset or a crash, or for the next window, is ready at once, and the window's
@@ -42,7 +42,7 @@ def _process_context():
     return multiprocessing.get_context("spawn")
 
 
-def _launch(process, child) -> None:
+def launch_process(process, child) -> None:
     process.start()
     child.close()  # the child has its end now
 
@@ -182,11 +182,11 @@ class TrainingSession(QObject):
         """A new training process, started off the window's thread: the first start waits until the
         fork server has imported torch (a second or two), and the window must not. Commands sent
         meanwhile wait in the pipe."""
-        context = _process_context()
+        context = process_context()
         self._conn, child = context.Pipe()
         self._process = context.Process(target=serve, args=(child,), name="playground-training", daemon=True)
         self.hello = None
-        self._starter = threading.Thread(target=_launch, args=(self._process, child), name="starter", daemon=True)
+        self._starter = threading.Thread(target=launch_process, args=(self._process, child), name="starter", daemon=True)
         self._starter.start()
 
     def _starting(self) -> bool:
