@@ -50,8 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--exit-after", type=float, metavar="SECONDS",
                         help="scripted mode: quit after this long and print the measurements as JSON")
     parser.add_argument("--screenshot", type=Path, metavar="FILE", help="with --exit-after: save the window as PNG")
-    parser.add_argument("--tab", choices=["loss", "activations"], default="loss",
-                        help="the plots shown first: loss and accuracy (default) or activations and gradients")
+    parser.add_argument("--tab", choices=["loss", "activations", "surfaces"], default="loss",
+                        help="the plots shown first: loss and accuracy (default), activations and gradients, or "
+                             "the optimizers on 2D loss surfaces")
     parser.add_argument("--lecture", metavar="FILE|NAME",
                         help="open a lecture deck: its first step, presenter keys, presentation mode")
     sub = parser.add_subparsers(metavar="COMMAND")
@@ -115,6 +116,25 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", type=Path, help="folder for sweep.json and sweep.png (default runs/sweep-NAME)")
     sweep.add_argument("--quiet", action="store_true", help="no progress lines")
     sweep.set_defaults(func=_transfer_sweep)
+
+    compare = sub.add_parser("compare", help="train 2 to 8 variants of an experiment side by side and overlay "
+                                              "their loss curves",
+                             description="Either one experiment with one field varied (--vary optim.name=sgd,adam) "
+                                         "or 2 to 8 experiment files and presets. Each run trains as `playground "
+                                         "run` would train it alone, in worker processes; writes DIR/RUN/"
+                                         "metrics.jsonl, DIR/RUN/spec.json and the plot DIR/compare.png, and prints "
+                                         "the final figures of each run.")
+    compare.add_argument("specs", nargs="+", metavar="SPEC", help="experiment file (JSON) or preset name: one with "
+                                                                   "--vary, else 2 to 8")
+    compare.add_argument("--vary", metavar="PATH=V1,V2,...",
+                         help="one run per value of this field, e.g. optim.lr=0.003,0.03,0.3")
+    _add_overrides(compare)
+    compare.add_argument("--epochs", type=int, help="train every run this many epochs instead of the file's")
+    compare.add_argument("--workers", type=int, default=2,
+                         help="training processes at once, one torch thread each (default 2)")
+    compare.add_argument("--out", type=Path, help="folder for the runs and compare.png (default runs/compare-NAME)")
+    compare.add_argument("--quiet", action="store_true", help="no progress lines")
+    compare.set_defaults(func=_compare)
 
     presets = sub.add_parser("presets", help="list the shipped experiments")
     presets.set_defaults(func=_presets)
@@ -441,6 +461,97 @@ def _draw_sweep(json_path: Path, png_path: Path) -> str:
         return ""
     lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
     # a Python error ends with its message; Qt's abort starts with its reason (then lists plugins)
+    why = (lines[0] if done.returncode < 0 else lines[-1]) if lines else f"exit code {done.returncode}"
+    return f"Qt could not draw it: {why}"
+
+
+def _compare(args) -> int:
+    from contextlib import ExitStack
+
+    from playground.core.compare import folder_name, from_specs, parse_vary, run_comparison, vary, with_epochs
+    from playground.core.errors import SpecError
+    from playground.core.presets import load_experiment
+
+    if args.vary:
+        if len(args.specs) != 1:
+            raise SpecError("", f"--vary varies one experiment, got {len(args.specs)}: {' '.join(args.specs)}")
+        base = load_experiment(args.specs[0])
+        runs = vary(base.with_overrides(args.overrides) if args.overrides else base, *parse_vary(args.vary))
+    else:
+        runs = from_specs(args.specs, args.overrides)
+    if args.epochs is not None:
+        runs = with_epochs(runs, args.epochs)
+    out = args.out or Path("runs") / f"compare-{Path(args.specs[0]).stem or 'runs'}"
+    folders = {name: out / folder_name(name) for name, _ in runs}
+    if len(set(folders.values())) != len(folders):
+        raise SpecError("", f"two runs would share a folder: {', '.join(folders)}")
+    if not args.quiet:
+        print(f"{len(runs)} runs ({', '.join(folders)}), {min(args.workers, len(runs))} at a time", file=sys.stderr,
+              flush=True)
+    with ExitStack() as files:
+        metrics = {}
+        for name, folder in folders.items():
+            folder.mkdir(parents=True, exist_ok=True)
+            metrics[name] = files.enter_context(open(folder / "metrics.jsonl", "w", encoding="utf-8"))
+
+        def on_record(record: dict) -> None:
+            metrics[record["run"]].write(json.dumps(record, allow_nan=False) + "\n")
+            if record["type"] == "end" and not args.quiet:
+                print(f"{record['run']}: {record['message']}", file=sys.stderr, flush=True)
+
+        try:
+            result = run_comparison(runs, args.workers, on_record)
+        except KeyboardInterrupt:  # the records so far are written: a stopped run's are worth a look
+            print(f"interrupted: the records so far are in {out}", file=sys.stderr)
+            return EXIT_OK
+    for run in result.runs:
+        (folders[run.name] / "spec.json").write_text(json.dumps(run.spec, indent=2) + "\n", encoding="utf-8")
+    print(_comparison_table(result))
+    png_path = out / "compare.png"
+    problem = _draw_png("playground.ui.plots.compare_png",
+                        [str(png_path), *(str(folders[name] / "metrics.jsonl") for name in folders)], png_path)
+    wrote = f"wrote {out}/RUN/metrics.jsonl and spec.json for {len(runs)} runs"
+    print(wrote if problem else f"{wrote}, and {png_path}")
+    if problem:
+        print(f"playground: no {png_path}: {problem}", file=sys.stderr)
+    failed = next((run for run in result.runs if run.end.get("reason") == "error"), None)
+    return _fail(f"run {failed.name!r}: {failed.end['message']}") if failed else EXIT_OK  # diverged is a result
+
+
+def _comparison_table(result) -> str:
+    """A row of final figures per run, then the wall time against the runs' own times."""
+    def figure(value, percent=False):
+        return "-" if value is None else (f"{100 * value:.1f}%" if percent else f"{value:.4g}")
+
+    header = ("run", "train loss", "val loss", "train acc", "val acc", "seconds", "end")
+    rows = [(run.name, figure(run.final.get("train_loss")), figure(run.final.get("val_loss")),
+             figure(run.final.get("train_acc"), True), figure(run.final.get("val_acc"), True), f"{run.seconds:.1f}",
+             run.end.get("reason", "-")) for run in result.runs]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+             for row in [header, *rows]]
+    workers = min(result.workers, len(result.runs))
+    lines.append(f"{len(result.runs)} runs in {result.seconds:.1f} s on {workers} worker(s); one after another "
+                 f"they take {result.run_seconds:.1f} s: {result.speedup:.2f}x as fast")
+    return "\n".join(lines)
+
+
+def _draw_png(module: str, arguments: list[str], png_path: Path) -> str:
+    """Draw a PNG with ``python -m module arguments`` in a process of its own (see _draw_sweep)."""
+    import subprocess
+
+    env = dict(os.environ)
+    if not _display_available():
+        env["QT_QPA_PLATFORM"] = "offscreen"
+    try:
+        png_path.unlink(missing_ok=True)
+        done = subprocess.run([sys.executable, "-m", module, *arguments], capture_output=True, text=True, env=env,
+                              timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"could not start Qt to draw it ({e})"
+    if done.returncode == 0 and png_path.exists():
+        return ""
+    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
     why = (lines[0] if done.returncode < 0 else lines[-1]) if lines else f"exit code {done.returncode}"
     return f"Qt could not draw it: {why}"
 

@@ -259,7 +259,7 @@ def _check_per_class(exp, values: list[int]) -> None:
 
 
 # -- the workers ---------------------------------------------------------------------------------
-def _init_worker() -> None:
+def init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle (it ends us)
     from playground.core.devices import use_few_threads
 
@@ -294,7 +294,7 @@ def train_job(job: _Job) -> dict:
         return {"error": f"{type(e).__name__}: {e}", "spec": False}
 
 
-def _context():
+def worker_context():
     """A clean process, never a fork of the caller's (the window's Qt threads): a fork server where
     there is one (it imports torch once for all workers), else a fresh interpreter."""
     if "forkserver" in multiprocessing.get_all_start_methods():
@@ -304,7 +304,7 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def _end_workers(pool: ProcessPoolExecutor) -> None:
+def end_workers(pool: ProcessPoolExecutor) -> None:
     """Stop now: queued runs are dropped and running ones killed (a run cannot be asked to stop)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way before 3.14
     pool.shutdown(wait=False, cancel_futures=True)
@@ -343,8 +343,8 @@ def run_sweep(exp, per_class: Sequence[Optional[int]], strategies: Sequence[str]
                          overrides={k: dict(v) for k, v in (overrides or {}).items() if k in strategies},
                          workers=workers)
     started = time.perf_counter()
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=_context(),
-                               initializer=_init_worker)
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=worker_context(),
+                               initializer=init_worker)
     finished = False
     try:
         pending: dict[Future, _Job] = {pool.submit(train_job, job): job for job in jobs}
@@ -372,7 +372,7 @@ def run_sweep(exp, per_class: Sequence[Optional[int]], strategies: Sequence[str]
         if finished:
             pool.shutdown(wait=True)
         else:
-            _end_workers(pool)
+            end_workers(pool)
     result.seconds = time.perf_counter() - started
     order = {name: i for i, name in enumerate(strategies)}
     counts = {pc: i for i, pc in enumerate(per_class)}
