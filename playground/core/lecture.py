@@ -17,8 +17,8 @@ A deck is a JSON file (at most 1 MB, at most 99 steps)::
                                                   (relative to the deck file's folder)
           "experiment": {...},                    OR the experiment itself: exactly one of the two
           "set": {"optim.lr": 0.01},              optional: fields changed by path (as --set does)
-          "tab": "activations",                   optional: the plots shown, "loss" (default) or
-                                                  "activations"
+          "tab": "activations",                   optional: the plots shown, "loss" (default),
+                                                  "activations" or "surfaces"
           "autoplay": true,                       optional, default true: train when the step opens
           "expect": [{"measure": "act_std_ratio", "below": 1e-3}]
                                                   optional: the phenomenon in numbers
@@ -61,7 +61,7 @@ DEFAULT_DECK = "training_neural_networks"
 MAX_DECK_BYTES = 1_000_000
 MAX_STEPS = 99
 MAX_TEXT_LINES = 3
-TABS = ("loss", "activations")
+TABS = ("loss", "activations", "surfaces")
 DECK_KEYS = ("deck", "title", "source", "steps")
 STEP_KEYS = ("id", "title", "text", "watch", "preset", "experiment", "set", "tab", "autoplay", "expect")
 STEP_ID = re.compile(r"[a-z0-9_]+")
@@ -205,7 +205,7 @@ class _DeckReader:
         watch = self.line(raw.get("watch"), "watch")
         tab = raw.get("tab", "loss")
         if tab not in TABS:
-            raise self.fail("tab", f"must be \"loss\" or \"activations\", got {tab!r}")
+            raise self.fail("tab", f"must be one of {', '.join(f'{t!r}' for t in TABS)}, got {tab!r}")
         autoplay = raw.get("autoplay", True)
         if not isinstance(autoplay, bool):
             raise self.fail("autoplay", f"must be true or false, got {autoplay!r}")

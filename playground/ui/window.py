@@ -39,6 +39,7 @@ from playground.ui.lecture_mode import LectureMode
 from playground.ui.network import NetworkPanel
 from playground.ui.pictures_export import add_picture_actions, copy_picture, save_picture
 from playground.ui.plots import BoundaryView, ImageView, MetricsPlots, ProbePlots
+from playground.ui.plots.surface import SurfaceView
 from playground.ui.presentation import SCALES, Presentation
 from playground.ui.recorder import Recorder
 from playground.ui.script_export import ScriptExport
@@ -60,7 +61,7 @@ SETTINGS_ORG, SETTINGS_APP = "playground", "playground"
 LAYOUT_VERSION = 4  # bump when the docks change: an older saved layout is then ignored
 DOCK_WIDTH = 320  # the panels' column: every control readable, the rest for the network and plots
 WIDE_SCREEN = 1600  # logical pixels: narrower screens get the Data and Training docks as tabs on one side
-TABS = {"loss": 0, "activations": 1}
+TABS = {"loss": 0, "activations": 1, "surfaces": 2}
 EDITED = " (edited)"
 DECLINED = object()  # the user answered no to a question an edit asked
 MERGE_S = 1.5  # changes of one live value this close together are one step of the undo history
@@ -158,6 +159,12 @@ class MainWindow(QMainWindow):
         self.plot_tabs.setTabToolTip(0, "Training and validation loss and accuracy, and the learning rate")
         self.plot_tabs.setTabToolTip(1, "Per-layer activation histograms, gradient and update sizes: the lecture's "
                                         "diagnostics for initialization and learning rate")
+        self.surfaces = SurfaceView()
+        # scrolled where the tab is narrower than its controls: it never widens the window
+        self.plot_tabs.addTab(self._scrolled(self.surfaces, "surface_scroll"), "Loss surfaces")
+        self.plot_tabs.setTabToolTip(2, "The optimizers racing over two-parameter loss surfaces (a ravine, a saddle, "
+                                        "Rosenbrock, a local minimum): the lecture's animated figure, with the "
+                                        "optimizers that train the networks")
         self.lower = lower = QSplitter(Qt.Orientation.Horizontal)
         lower.setObjectName("lower_splitter")
         lower.addWidget(self.pictures)
@@ -320,7 +327,9 @@ class MainWindow(QMainWindow):
         self.tab_actions = [a("Loss and accuracy", "Ctrl+1", "Show the loss, accuracy and learning-rate curves",
                               lambda: self.plot_tabs.setCurrentIndex(0), "tab_loss"),
                             a("Activations and gradients", "Ctrl+2", "Show the per-layer diagnostics",
-                              lambda: self.plot_tabs.setCurrentIndex(1), "tab_activations")]
+                              lambda: self.plot_tabs.setCurrentIndex(1), "tab_activations"),
+                            a("Loss surfaces", "Ctrl+3", "Show the optimizers racing over a 2D loss surface",
+                              lambda: self.plot_tabs.setCurrentIndex(2), "tab_surfaces")]
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -1068,6 +1077,7 @@ class MainWindow(QMainWindow):
             self.sweep.wait()
         self.comparison.stop()
         self.script_export.stop()
+        self.surfaces.shutdown()
         self.recorder.stop()
         WorkerBase.await_workers(10_000)  # a GIF being written is finished, not cut off
         self.session.shutdown()

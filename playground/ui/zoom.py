@@ -20,7 +20,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 POINT_SIZE = re.compile(r"font-size:\s*([0-9.]+)pt")
 
 
-ZOOM = "playground_zoom"  # the property (widgets) or attribute (plot items) that holds an object's zoom
+ZOOM = "playground_zoom"  # the attribute that holds a plot item's zoom (and the app's, as a property)
+OWN_POINTS = "playground_own_points"  # a widget's own font size
 OWN_WIDTH = "playground_own_width"  # a curve's (own width, width shown)
 OWN_TEXT, LABEL_ZOOM = "playground_own_text", "playground_label_zoom"  # a title's (text, options), its zoom
 SIZE_SET = 0x2  # QFont::SizeResolved: the font's size is the widget's own (else it follows the app's font)
@@ -32,7 +33,8 @@ def zoom(root: QWidget, factor: float) -> None:
     their own size."""
     app = QApplication.instance()
     ratio = factor / (app.property(ZOOM) or 1.0)
-    widgets = [root, *root.findChildren(QWidget)]
+    # not popups (a combo box's list): their owner gives them its font
+    widgets = [w for w in (root, *root.findChildren(QWidget)) if w.window() is root.window()]
     if ratio != 1:
         app.setFont(_scaled(app.font(), ratio))
         app.setProperty(ZOOM, factor)
@@ -42,10 +44,7 @@ def zoom(root: QWidget, factor: float) -> None:
                 widget.setStyleSheet(widget.styleSheet())
     for widget in widgets:
         if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont) and widget.font().resolveMask() & SIZE_SET:
-            ratio = factor / (widget.property(ZOOM) or 1.0)
-            if ratio != 1:
-                widget.setProperty(ZOOM, factor)
-                widget.setFont(_scaled(widget.font(), ratio))
+            _zoom_font(widget, factor)
         if isinstance(widget, pg.GraphicsView):
             for item in widget.scene().items():
                 ratio = factor / getattr(item, ZOOM, 1.0)
@@ -85,6 +84,22 @@ def _zoom_label(label: pg.LabelItem, factor: float) -> None:
 
 def label_zoom(label: pg.LabelItem) -> float:
     return getattr(label, LABEL_ZOOM, 1.0)
+
+
+def _zoom_font(widget: QWidget, factor: float) -> None:
+    """A font the widget chose, at ``factor`` times the size it had when first seen. Absolute, not a
+    ratio: a combo box copies its font into its popup, and both are seen here; each gets its own
+    size times the zoom however many times it is set."""
+    own = widget.property(OWN_POINTS)
+    if own is None:
+        own = widget.font().pointSizeF()
+        if own <= 0:  # a pixel size: left as it is
+            return
+        widget.setProperty(OWN_POINTS, own)
+    if abs(widget.font().pointSizeF() - own * factor) > 1e-6:
+        font = QFont(widget.font())
+        font.setPointSizeF(own * factor)
+        widget.setFont(font)
 
 
 def _zoom_line(curve: pg.PlotDataItem, factor: float) -> None:

@@ -17,7 +17,7 @@ TORCH_FREE = ["playground.core.spec", "playground.core.choices", "playground.cor
               "playground.core.schedules", "playground.core.losses", "playground.core.optimizers",
               "playground.core.backbones", "playground.core.validate", "playground.core.download",
               "playground.core.image_folder", "playground.core.sweep", "playground.core.lecture",
-              "playground.core.phenomena"]
+              "playground.core.phenomena", "playground.core.compare", "playground.core.surfaces"]
 
 
 def _imports(tree: ast.AST, typing_only_too: bool) -> set[str]:

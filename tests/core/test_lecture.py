@@ -198,7 +198,7 @@ def _error(tmp_path, deck) -> str:
     (_deck(_step("a"), _step("a")),
      'my_deck.json: step 2 ("a"): id: \'a\' is also the id of step 1'),
     (_deck(_step("a", tab="histograms")),
-     'my_deck.json: step 1 ("a"): tab: must be "loss" or "activations", got \'histograms\''),
+     'my_deck.json: step 1 ("a"): tab: must be one of \'loss\', \'activations\', \'surfaces\', got \'histograms\''),
     (_deck(_step("a", expect=[{"measure": ["val_acc"], "above": 0.5}])),
      'my_deck.json: step 1 ("a"): expect[0].measure: unknown measure [\'val_acc\']'),
     (_deck(_step("a", expect=[{"measure": "accuracy", "above": 0.5}])),

@@ -273,3 +273,15 @@ def test_lecture_check_window_times_each_step_in_the_window(tmp_path, capsys, qa
     assert lines[0].split()[:2] == ["1", "first"] and lines[0].endswith("completed, epoch 3")
     assert lines[1].split()[:2] == ["2", "second"] and "diverged" in lines[1]
     assert lines[2].startswith("slowest step: ")
+
+
+def test_the_loss_surfaces_tab_races_and_its_process_ends_with_the_window(qtbot, settings):
+    window = open_window(qtbot, settings)
+    key(qtbot, window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.plot_tabs.currentIndex() == 2 and window.surfaces.isVisible()
+    window.surfaces.play()
+    qtbot.waitUntil(lambda: len(window.surfaces.path_data("momentum")[0]) > 10, timeout=WAIT_MS)
+    paths = window.surfaces._process
+    assert paths.alive
+    window.close()
+    assert not paths.alive
