@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tab", choices=["loss", "activations", "surfaces"], default="loss",
                         help="the plots shown first: loss and accuracy (default), activations and gradients, or "
                              "the optimizers on 2D loss surfaces")
+    parser.add_argument("--compare", metavar="PATH=V1,V2,...",
+                        help="train 2 to 8 runs of the experiment side by side, one per value of this field "
+                             "(e.g. optim.name=sgd,momentum,adam); with --exit-after the scripted mode times the race")
     parser.add_argument("--lecture", metavar="FILE|NAME",
                         help="open a lecture deck: its first step, presenter keys, presentation mode")
     sub = parser.add_subparsers(metavar="COMMAND")
@@ -185,7 +188,8 @@ def _window(args) -> int:
             return _run(args)
     from playground.ui.app import run_app
 
-    return run_app(args.preset, args.autorun, args.exit_after, args.screenshot, args.tab, lecture=args.lecture)
+    return run_app(args.preset, args.autorun, args.exit_after, args.screenshot, args.tab, lecture=args.lecture,
+                   compare=args.compare)
 
 
 def _display_available() -> bool:

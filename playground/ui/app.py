@@ -50,7 +50,8 @@ def peak_rss_mb(pid: str = "self") -> Optional[float]:
 
 
 def run_app(preset: Optional[str] = None, autorun: bool = False, exit_after: Optional[float] = None,
-            screenshot: Optional[Path] = None, tab: str = "loss", lecture: Optional[str] = None) -> int:
+            screenshot: Optional[Path] = None, tab: str = "loss", lecture: Optional[str] = None,
+            compare: Optional[str] = None) -> int:
     gc.set_threshold(50_000, 50, 100)  # full GC passes with many live objects stalled the window
     from PySide6.QtWidgets import QApplication
 
@@ -61,11 +62,15 @@ def run_app(preset: Optional[str] = None, autorun: bool = False, exit_after: Opt
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Neural Network Playground")
     app.setDesktopFileName("playground")  # Wayland matches the window to playground.desktop by this
+    from playground.core.compare import parse_vary, vary
     from playground.core.lecture import DeckError, load_deck
 
     try:
         experiment = load_experiment(preset) if preset else None
         deck = load_deck(lecture) if lecture else None
+        if compare:  # checked before any window shows
+            what, values = parse_vary(compare)
+            runs = vary(experiment or load_experiment("default"), what, values)
     except (SpecError, DeckError) as e:
         print(f"playground: error: {e}", file=sys.stderr)
         return 2
@@ -81,16 +86,21 @@ def run_app(preset: Optional[str] = None, autorun: bool = False, exit_after: Opt
     if deck is not None:  # a lecture opens at its first step, on the projector's terms (Esc leaves)
         window.lecture.show_deck(deck)
         window.presentation.enter()
+    race = (runs, what) if compare else None
     if scripted:
-        return _scripted(app, window, autorun, exit_after, screenshot)
+        return _scripted(app, window, autorun, exit_after, screenshot, race)
     window.show()
-    if autorun:
+    if race:
+        window.start_comparison(*race, running=autorun)
+    elif autorun:
         window.session.play()
     return app.exec()
 
 
-def _scripted(app, window, autorun: bool, exit_after: float, screenshot: Optional[Path]) -> int:
-    """Run for ``exit_after`` seconds, measuring what a user would feel, then report and quit."""
+def _scripted(app, window, autorun: bool, exit_after: float, screenshot: Optional[Path], race=None) -> int:
+    """Run for ``exit_after`` seconds, measuring what a user would feel, then report and quit.
+    ``race``: (runs, field) of a comparison, started once the training processes' fork server is up
+    (as it is by the time a user asks for one), timed to the end of its last run."""
     from PySide6.QtCore import QPoint, Qt, QTimer
     from PySide6.QtTest import QTest
 
@@ -140,11 +150,23 @@ def _scripted(app, window, autorun: bool, exit_after: float, screenshot: Optiona
     def worker_rss(measure=current_rss_mb) -> Optional[float]:
         return measure(str(session.pid)) if session.alive and session.pid else None
 
+    raced: list[float] = []  # the race's start, then its end
+
+    def start_race():
+        if session.hello is None:  # the fork server is still importing torch
+            QTimer.singleShot(20, start_race)
+            return
+        window.run_set.ended.connect(lambda: len(raced) == 1 and raced.append(time.perf_counter()))
+        raced.append(time.perf_counter())
+        window.start_comparison(*race, running=True)
+
     def begin():
         figures["rss_start_mb"] = current_rss_mb()
         last[0] = time.perf_counter()
         tick.start()
-        if autorun:
+        if race:
+            start_race()
+        elif autorun:
             session.play()
 
     def training_started(records):  # steps/s counts from here: the training process has built the trainer
@@ -160,7 +182,7 @@ def _scripted(app, window, autorun: bool, exit_after: float, screenshot: Optiona
     def click_answer_ms() -> float:
         """Click the other plot tab as a user would and time until it is shown and painted."""
         bar = window.plot_tabs.tabBar()
-        other = 1 - window.plot_tabs.currentIndex()
+        other = 1 if window.plot_tabs.currentIndex() == 0 else 0
         centre = bar.tabRect(other).center()
         began = time.perf_counter()
         QTest.mouseClick(bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(centre))
@@ -185,6 +207,13 @@ def _scripted(app, window, autorun: bool, exit_after: float, screenshot: Optiona
             "torch_in_window": "torch" in sys.modules,
             "window_size": [window.width(), window.height()],
         })
+        if race:
+            took = (raced[1] if len(raced) > 1 else time.perf_counter()) - raced[0] if raced else 0.0
+            view = window.runs_view
+            figures.update({"race_runs": len(race[0]), "race_s": took if len(raced) > 1 else None,
+                            "race_epochs": [int(view.data(n, "train_loss")[0][-1]) if view.data(n, "train_loss")[0].size
+                                            else 0 for n in view.boxes],
+                            "race_plot_fps": view.frames / took if took > 0 else 0.0})
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             figures["screenshot"] = str(screenshot) if window.grab().save(str(screenshot)) else None

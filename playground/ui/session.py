@@ -37,7 +37,9 @@ def process_context():
     own process still never imports torch), or a fresh interpreter where there is no fork (Windows)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["playground.ui.worker", "torch"])  # only before its first start
+        # only before its first start; the trainer and torch._dynamo (its first optimizer imports it: 1 s) too,
+        # so that the runs of a comparison, six new processes at once, start in a fraction of a second
+        context.set_forkserver_preload(["playground.ui.worker", "torch", "torch._dynamo", "playground.core.trainer"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -54,8 +56,10 @@ class TrainingSession(QObject):
     records = Signal(list)  # the current run's records (and the process's own, run None), in order
     state_changed = Signal(str)
 
-    def __init__(self, parent: Optional[QObject] = None, fps: int = 30):
+    def __init__(self, parent: Optional[QObject] = None, fps: int = 30, pictures: bool = True, nice: int = 0):
         super().__init__(parent)
+        self.pictures = pictures  # ask for pictures of the network as it trains (a compared run: no)
+        self.nice = nice  # the training process's lower priority: the window first
         self.state = IDLE
         self.run = 0  # the current run's id; records of other runs are dropped
         self.at_epoch = self.at_step = 0  # the trainer's counters, as last reported
@@ -184,7 +188,7 @@ class TrainingSession(QObject):
         meanwhile wait in the pipe."""
         context = process_context()
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=serve, args=(child,), name="playground-training", daemon=True)
+        self._process = context.Process(target=serve, args=(child, self.nice), name="playground-training", daemon=True)
         self.hello = None
         self._starter = threading.Thread(target=launch_process, args=(self._process, child), name="starter", daemon=True)
         self._starter.start()
@@ -227,7 +231,7 @@ class TrainingSession(QObject):
         # a picture of every step the network has moved to: while running at most every
         # _snapshot_interval, otherwise at once (after a Step, a pause, the end of a run)
         now = time.monotonic()
-        moved = self.ready and self.at_step != self._pictured_step
+        moved = self.pictures and self.ready and self.at_step != self._pictured_step
         if moved and (self.state != RUNNING or now >= self._snapshot_due):
             self._snapshot_due = now + self._snapshot_interval
             self._request_snapshot()

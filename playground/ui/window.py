@@ -39,9 +39,11 @@ from playground.ui.lecture_mode import LectureMode
 from playground.ui.network import NetworkPanel
 from playground.ui.pictures_export import add_picture_actions, copy_picture, save_picture
 from playground.ui.plots import BoundaryView, ImageView, MetricsPlots, ProbePlots
+from playground.ui.plots.runs import RunsPlots
 from playground.ui.plots.surface import SurfaceView
 from playground.ui.presentation import SCALES, Presentation
 from playground.ui.recorder import Recorder
+from playground.ui.run_set import RUN_COLORS, RunSet
 from playground.ui.script_export import ScriptExport
 from playground.ui.session import FINISHED, LIVE_PATHS, PAUSED, READY, RUNNING, TrainingSession
 from playground.ui.training_panel import TrainingPanel
@@ -61,7 +63,7 @@ SETTINGS_ORG, SETTINGS_APP = "playground", "playground"
 LAYOUT_VERSION = 4  # bump when the docks change: an older saved layout is then ignored
 DOCK_WIDTH = 320  # the panels' column: every control readable, the rest for the network and plots
 WIDE_SCREEN = 1600  # logical pixels: narrower screens get the Data and Training docks as tabs on one side
-TABS = {"loss": 0, "activations": 1, "surfaces": 2}
+TABS = {"loss": 0, "activations": 1, "surfaces": 2, "runs": 3}
 EDITED = " (edited)"
 DECLINED = object()  # the user answered no to a question an edit asked
 MERGE_S = 1.5  # changes of one live value this close together are one step of the undo history
@@ -113,6 +115,8 @@ class MainWindow(QMainWindow):
         self.recorder = Recorder(self, seconds=RECORD_S, parent=self)
         self.recorder.saved.connect(lambda path: self.statusBar().showMessage(f"Saved the recording: {path}", 15000))
         self.recorder.failed.connect(self.say_error)
+        self.run_set = RunSet(self)
+        self.run_set.ended.connect(self._on_comparison_ended)
         self.script_export = ScriptExport(self)
         self.script_export.done.connect(self._on_script_written)
         self.script_export.failed.connect(self.say_error)
@@ -159,12 +163,16 @@ class MainWindow(QMainWindow):
         self.plot_tabs.setTabToolTip(0, "Training and validation loss and accuracy, and the learning rate")
         self.plot_tabs.setTabToolTip(1, "Per-layer activation histograms, gradient and update sizes: the lecture's "
                                         "diagnostics for initialization and learning rate")
+        self.runs_view = RunsPlots()
         self.surfaces = SurfaceView()
         # scrolled where the tab is narrower than its controls: it never widens the window
         self.plot_tabs.addTab(self._scrolled(self.surfaces, "surface_scroll"), "Loss surfaces")
         self.plot_tabs.setTabToolTip(2, "The optimizers racing over two-parameter loss surfaces (a ravine, a saddle, "
                                         "Rosenbrock, a local minimum): the lecture's animated figure, with the "
                                         "optimizers that train the networks")
+        self.plot_tabs.addTab(self.runs_view, "Compared runs")
+        self.plot_tabs.setTabToolTip(3, "2 to 8 runs of this experiment that differ in one field, trained side by "
+                                        "side, curves overlaid (Run ▸ Compare runs…)")
         self.lower = lower = QSplitter(Qt.Orientation.Horizontal)
         lower.setObjectName("lower_splitter")
         lower.addWidget(self.pictures)
@@ -285,6 +293,10 @@ class MainWindow(QMainWindow):
         self.compare_action = a("Compare with scratch", "Ctrl+K", "Train this transfer experiment again, and the "
                                 "same network from fresh weights beside it: both curves on one plot",
                                 self.compare_with_scratch, "compare")
+        self.compare_runs_action = a("Compare runs…", "Ctrl+Shift+K", "Train 2 to 8 runs of this experiment that "
+                                     "differ in one field (the optimizer, the LR, dropout...) side by side, their "
+                                     "curves overlaid; Play, Pause, Step and Reset drive them all",
+                                     self.open_compare_dialog, "compare_runs")
         self.export_action = a("Export script…", "Ctrl+E", "Write this experiment as a standalone PyTorch script "
                                "(data, network, optimizer and loop) that prints the same losses",
                                self.export_script_file, "export_script")
@@ -329,7 +341,9 @@ class MainWindow(QMainWindow):
                             a("Activations and gradients", "Ctrl+2", "Show the per-layer diagnostics",
                               lambda: self.plot_tabs.setCurrentIndex(1), "tab_activations"),
                             a("Loss surfaces", "Ctrl+3", "Show the optimizers racing over a 2D loss surface",
-                              lambda: self.plot_tabs.setCurrentIndex(2), "tab_surfaces")]
+                              lambda: self.plot_tabs.setCurrentIndex(2), "tab_surfaces"),
+                            a("Compared runs", "Ctrl+4", "Show the runs of the comparison, overlaid",
+                              lambda: self.plot_tabs.setCurrentIndex(3), "tab_runs")]
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -350,6 +364,7 @@ class MainWindow(QMainWindow):
         for action in (self.play_action, self.step_action, self.reset_action):
             run.addAction(action)
         run.addSeparator()
+        run.addAction(self.compare_runs_action)
         run.addAction(self.compare_action)
         run.addAction(self.backbone_action)
         self.preset_menu = bar.addMenu("&Presets")
@@ -501,6 +516,7 @@ class MainWindow(QMainWindow):
         return button
 
     def _connect(self) -> None:
+        self.run_set.records.connect(self.runs_view.add)
         for panel in self.panels.values():
             panel.edited.connect(lambda changes, p=panel: self.apply_changes(changes, p))
         self.session.records.connect(self._on_records)
@@ -641,7 +657,14 @@ class MainWindow(QMainWindow):
         self._on_counters(self.session.at_epoch, self.session.at_step)
 
     def reset(self) -> None:
-        """New weights from the same seed and the window's experiment, paused."""
+        """New weights from the same seed and the window's experiment, paused (every run of a
+        comparison)."""
+        if self.run_set.active:
+            self.run_set.reset(running=False)
+            self.runs_view.set_runs(self.run_set.names, [self.run_set.color(n) for n in self.run_set.names],
+                                    self.runs_view.title.text(), max(exp.train.epochs for _, exp in self.run_set.runs))
+            self.play_action.setText("Play")
+            return
         self._new_run(running=False)
 
     def _show_pictures(self) -> None:
@@ -820,6 +843,42 @@ class MainWindow(QMainWindow):
         self.progress.setToolTip(text)
         self.progress.setVisible(done < total)
         self.statusBar().showMessage(text, 3000)
+
+    # -- comparing runs -------------------------------------------------------------------------
+    def open_compare_dialog(self) -> None:
+        from playground.ui.compare_dialog import CompareDialog
+
+        dialog = CompareDialog(self.experiment, self)
+        dialog.accepted.connect(lambda: self.start_comparison(dialog.runs, dialog.path))
+        dialog.open()
+
+    def start_comparison(self, runs: list, what: str, running: bool = True) -> None:
+        """Train ``runs`` side by side, shown on the Compared runs tab; the window's own run pauses."""
+        if self.session.state == RUNNING:
+            self.session.pause()
+            self.comparison.pause()
+        names = [name for name, _ in runs]
+        title = f"{len(names)} runs of “{self.experiment.title or 'this experiment'}”, {what} varied"
+        self.runs_view.set_runs(names, [RUN_COLORS[i % len(RUN_COLORS)] for i in range(len(names))], title,
+                                max(exp.train.epochs for _, exp in runs))
+        self.run_set.start(runs, running=running)  # after the curves exist: its processes start at once
+        self.show_tab("runs")
+        self.play_action.setText("Pause" if running else "Play")
+        self.banner.show_message("info", f"Comparing {len(names)} runs ({what}): Play, Pause, Step and Reset drive "
+                                         "them all.", (("End the comparison", self.end_comparison),))
+
+    def end_comparison(self) -> None:
+        """Its processes go; its curves stay until the next comparison."""
+        if not self.run_set.active:
+            return
+        self.run_set.stop()
+        self.banner.clear()
+        self._on_state(self.session.state)
+        self.statusBar().showMessage("Comparison ended: Play drives this experiment's run again.", 8000)
+
+    def _on_comparison_ended(self) -> None:
+        self.play_action.setText("Play")
+        self.statusBar().showMessage(f"All {len(self.run_set.names)} runs of the comparison finished.", 15000)
 
     # -- lectures ------------------------------------------------------------------------------
     def open_lecture_file(self) -> None:
@@ -1004,6 +1063,10 @@ class MainWindow(QMainWindow):
         self.session.extend(epochs)
 
     def _on_state(self, state: str) -> None:
+        if self.run_set.active:  # the toolbar drives the comparison's runs
+            self.play_action.setText("Pause" if self.run_set.running else "Play")
+            self.step_action.setEnabled(True)
+            return
         finished = state == FINISHED
         completed = finished and self._end is not None and self._end["reason"] == "completed"
         text = {RUNNING: "Pause"}.get(state, "Play")
@@ -1026,6 +1089,10 @@ class MainWindow(QMainWindow):
         self.speed_label.setText(speed_text(SPEEDS[index]))
 
     def toggle_play(self) -> None:
+        if self.run_set.active:  # a comparison: one Play for all its runs
+            self.run_set.pause() if self.run_set.running else self.run_set.play()
+            self.play_action.setText("Pause" if self.run_set.running else "Play")
+            return
         state = self.session.state
         if state == RUNNING:
             self.session.pause()
@@ -1040,6 +1107,10 @@ class MainWindow(QMainWindow):
             self.comparison.play()
 
     def step(self) -> None:
+        if self.run_set.active:
+            self.run_set.step()
+            self.play_action.setText("Play")
+            return
         self.session.step()
         self.comparison.step()
 
@@ -1077,6 +1148,7 @@ class MainWindow(QMainWindow):
             self.sweep.wait()
         self.comparison.stop()
         self.script_export.stop()
+        self.run_set.stop()
         self.surfaces.shutdown()
         self.recorder.stop()
         WorkerBase.await_workers(10_000)  # a GIF being written is finished, not cut off

@@ -13,6 +13,7 @@ process adds); ``{"type": "hello", "run": None, ...}`` comes once, when the proc
 from __future__ import annotations
 
 import gc
+import os
 import threading
 import time
 import traceback
@@ -22,10 +23,13 @@ from typing import Callable, Optional
 SEND_INTERVAL_S = 0.02  # batch records: one pipe message per ~20 ms of training
 
 
-def serve(conn) -> None:
-    """The child's main loop: commands in, batches of records out, until "quit" or the pipe closes."""
+def serve(conn, nice: int = 0) -> None:
+    """The child's main loop: commands in, batches of records out, until "quit" or the pipe closes.
+    ``nice``: yield the cores to the window (a comparison's runs are several processes on two cores)."""
     from playground.core.devices import available_devices, resolve_device, use_few_threads
 
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
     use_few_threads()
     gc.set_threshold(50_000, 50, 100)  # a full GC pass held the GIL for 100+ ms
     worker = _Worker(conn)

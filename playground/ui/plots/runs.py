@@ -1,0 +1,182 @@
+"""The runs of a comparison, overlaid: a view fed each run's records.
+
+Loss (training solid, validation dashed), validation accuracy and the learning rate of every run,
+one colour per run, on one x axis of epochs. The legend is a row of check boxes, one per run, that
+show and hide its curves. Records only go into each run's bounded history; a timer draws the runs
+that changed at most 30 times a second, however many runs report.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from playground.ui.plots import style
+
+FIELDS = ("epoch", "train_loss", "val_loss", "val_acc", "lr")
+COLUMN = {name: i for i, name in enumerate(FIELDS)}
+FRAME_MS = 33
+# the curves of one run: (plot, field, dashed)
+CURVES = (("loss", "train_loss", False), ("loss", "val_loss", True), ("acc", "val_acc", False), ("lr", "lr", False))
+
+
+def swatch(color: str) -> QIcon:
+    pixmap = QPixmap(16, 16)
+    pixmap.fill(QColor(color))
+    return QIcon(pixmap)
+
+
+class _Run:
+    def __init__(self, name: str, color: str, plots: dict[str, pg.PlotItem]):
+        self.name, self.color = name, color
+        self.history = style.History(len(FIELDS))
+        self.curves = {}
+        for plot, field, dashed in CURVES:
+            curve = style.live_curve(plots[plot], color)
+            if dashed:
+                curve.setPen(style.pen(color, style.LINE_WIDTH - 1, Qt.PenStyle.DashLine))
+            self.curves[field] = curve
+        self.dirty = False
+
+    def add(self, records: list[dict]) -> None:
+        epochs = style.moving_on([r for r in records if r["type"] == "epoch"], "epoch", self.history.newest_x)
+        if epochs:
+            self.history.append(style.column_block(epochs, FIELDS))
+            self.dirty = True
+
+    def draw(self) -> None:
+        x = self.history.column(0)
+        for field, curve in self.curves.items():
+            style.draw(curve, x, self.history.column(COLUMN[field]), dots=False)
+        self.dirty = False
+
+    def set_shown(self, shown: bool) -> None:
+        for curve in self.curves.values():
+            curve.setVisible(shown)
+
+    def remove(self, plots: dict[str, pg.PlotItem]) -> None:
+        for (plot, _, _), curve in zip(CURVES, self.curves.values()):
+            plots[plot].removeItem(curve)
+
+
+class RunsPlots(QWidget):
+    """Every run of a comparison on the same axes; ``set_runs`` starts a comparison's curves."""
+
+    def __init__(self, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.title = QLabel("No comparison: Run ▸ Compare runs… (Ctrl+Shift+K)")
+        self.title.setObjectName("runs_title")
+        self.title.setWordWrap(True)
+        self.legend = QHBoxLayout()
+        self.legend.setSpacing(12)
+        self.loss_plot = style.plot_widget("Loss", "epoch", None, "Each run's training loss (solid) and validation "
+                                           "loss (dashed), log scale: runs that differ by 100x still share the plot")
+        self.loss_plot.getPlotItem().setLogMode(y=True)
+        self.acc_plot = style.plot_widget("Validation accuracy", None, None, "Each run's validation accuracy")
+        self.lr_plot = style.plot_widget("Learning rate", None, None, "Each run's learning rate (log scale)")
+        self.lr_plot.getPlotItem().setLogMode(y=True)
+        self.plots = {"loss": self.loss_plot.getPlotItem(), "acc": self.acc_plot.getPlotItem(),
+                      "lr": self.lr_plot.getPlotItem()}
+        for item in self.plots.values():
+            style.fast_curves(item)
+        grid = QGridLayout()
+        grid.addWidget(self.loss_plot, 0, 0, 1, 2)
+        grid.addWidget(self.acc_plot, 1, 0)
+        grid.addWidget(self.lr_plot, 1, 1)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.title)
+        layout.addLayout(self.legend)
+        layout.addLayout(grid, 1)
+        self._runs: dict[str, _Run] = {}
+        self._decades: dict[str, Optional[tuple[float, float]]] = {"loss": None, "lr": None}
+        self.boxes: dict[str, QCheckBox] = {}
+        self.frames = 0  # draws so far: the scripted mode's refresh rate
+        self._timer = QTimer(self)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self._draw)
+        self._timer.start()
+
+    def set_runs(self, names: list[str], colors: list[str], title: str, epochs: int = 0) -> None:
+        """``epochs``: the longest run's, the x axis' end (fixed: a range that changes at every
+        epoch redraws every axis, five times the cost of the curves)."""
+        self.clear()
+        self.title.setText(title)
+        for item in self.plots.values():
+            item.enableAutoRange(x=not epochs, y=False)
+            if epochs:
+                item.setXRange(0, epochs, padding=0.02)
+        self.plots["acc"].setYRange(0, 1, padding=0.02)
+        self._decades = {"loss": None, "lr": None}
+        for name, color in zip(names, colors):
+            self._runs[name] = _Run(name, color, self.plots)
+            box = QCheckBox(name)
+            box.setObjectName(f"run_{name}")
+            box.setIcon(swatch(color))
+            box.setChecked(True)
+            box.setToolTip(f"Show or hide the curves of {name}")
+            box.toggled.connect(lambda shown, n=name: self.set_shown(n, shown))
+            self.legend.addWidget(box)
+            self.boxes[name] = box
+        self.legend.addStretch(1)
+
+    def add(self, name: str, records: list) -> None:
+        run = self._runs.get(name)
+        if run is not None:
+            run.add(records)
+
+    def set_shown(self, name: str, shown: bool) -> None:
+        self._runs[name].set_shown(shown)
+        if self.boxes[name].isChecked() != shown:
+            self.boxes[name].setChecked(shown)
+
+    def shown(self) -> list[str]:
+        return [name for name, box in self.boxes.items() if box.isChecked()]
+
+    def data(self, name: str, field: str) -> tuple[np.ndarray, np.ndarray]:
+        """What is drawn for a run's ``field`` (for tests and exports)."""
+        run = self._runs[name]
+        return run.history.column(0).copy(), run.history.column(COLUMN[field]).copy()
+
+    def clear(self) -> None:
+        for run in self._runs.values():
+            run.remove(self.plots)
+        self._runs = {}
+        while self.legend.count():
+            widget = self.legend.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        self.boxes = {}
+        self.title.setText("No comparison: Run ▸ Compare runs… (Ctrl+Shift+K)")
+
+    def _draw(self) -> None:
+        dirty = [run for run in self._runs.values() if run.dirty]
+        if not dirty or style.in_hidden_tab(self):
+            return
+        for run in dirty:
+            run.draw()
+        for plot, fields in (("loss", ("train_loss", "val_loss")), ("lr", ("lr",))):
+            self._fit_decades(plot, fields)
+        self.frames += 1
+
+    def _fit_decades(self, plot: str, fields: tuple[str, ...]) -> None:
+        """A log axis from the decade below the runs' lowest value to the one above their highest:
+        it moves when a curve crosses a decade, not at every point."""
+        values = [run.history.column(COLUMN[f]) for run in self._runs.values() for f in fields]
+        values = np.concatenate(values) if values else np.zeros(0)
+        values = values[np.isfinite(values) & (values > 0)]
+        if not values.size:
+            return
+        decades = (float(np.floor(np.log10(values.min()))), float(np.ceil(np.log10(values.max()))))
+        if decades[1] <= decades[0]:
+            decades = (decades[0], decades[0] + 1)
+        if decades != self._decades.get(plot):
+            self._decades[plot] = decades
+            self.plots[plot].setYRange(*decades, padding=0.02)

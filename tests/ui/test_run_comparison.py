@@ -1,0 +1,98 @@
+"""Runs side by side in the window: a comparison made through the dialog's widgets, a bad value
+refused there, the legend toggling a run, the shared Play/Pause/Step, ending it, and closing the
+window during a race (every training process gone)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from playground.core.compare import vary
+from playground.ui.compare_dialog import CompareDialog
+from playground.ui.session import FINISHED
+from tests.ui.window_helpers import WAIT_MS, open_window
+
+EPOCHS = 4
+
+
+def dialog_of(qtbot, window) -> CompareDialog:
+    window.compare_runs_action.trigger()
+    qtbot.waitUntil(lambda: window.findChild(CompareDialog) is not None and window.findChild(CompareDialog).isVisible())
+    return window.findChild(CompareDialog)
+
+
+def all_finished(window) -> bool:
+    return all(session.state == FINISHED for session in window.run_set.sessions.values())
+
+
+def test_a_comparison_made_in_the_dialog_trains_each_run_to_its_end(qtbot, settings):
+    window = open_window(qtbot, settings)
+    window.apply_changes({"train.epochs": EPOCHS})
+    dialog = dialog_of(qtbot, window)
+    dialog.field.setCurrentIndex(1)  # the learning rate
+    assert dialog.values.text() == "0.0001,0.03,3"  # the lecture's trio, filled in
+    dialog.values.setText("0.003,0.3")
+    qtbot.mouseClick(dialog.findChild(QPushButton, "compare_ok"), Qt.MouseButton.LeftButton)
+    assert window.runs_view.shown() == ["lr=0.003", "lr=0.3"] and window.plot_tabs.currentIndex() == 3
+    qtbot.waitUntil(lambda: all_finished(window), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: all(window.runs_view.data(n, "train_loss")[0].size == EPOCHS + 1
+                                for n in ("lr=0.003", "lr=0.3")), timeout=WAIT_MS)
+    for name, lr in (("lr=0.003", 0.003), ("lr=0.3", 0.3)):
+        epochs, losses = window.runs_view.data(name, "train_loss")
+        assert list(epochs) == list(range(EPOCHS + 1)) and all(losses > 0)
+        assert window.runs_view.data(name, "lr")[1][-1] == lr
+    low, high = (window.runs_view.data(n, "train_loss")[1][-1] for n in ("lr=0.003", "lr=0.3"))
+    assert high < low  # the larger LR has learned more in four epochs: two different curves
+
+
+def test_a_bad_value_is_refused_in_the_dialog_naming_the_run(qtbot, settings):
+    window = open_window(qtbot, settings)
+    dialog = dialog_of(qtbot, window)
+    dialog.values.setText("sgd,adamm")  # the optimizer, the first field
+    qtbot.mouseClick(dialog.findChild(QPushButton, "compare_ok"), Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "adamm" in dialog.error.text() and "optim.name" in dialog.error.text()
+    assert not window.run_set.active
+    dialog.values.setText("sgd")
+    qtbot.mouseClick(dialog.findChild(QPushButton, "compare_ok"), Qt.MouseButton.LeftButton)
+    assert "2 to 8 runs" in dialog.error.text() and not window.run_set.active
+    dialog.reject()
+
+
+def test_the_legend_toggles_a_run_and_the_toolbar_drives_every_run(qtbot, settings):
+    window = open_window(qtbot, settings)
+    runs = vary(window.experiment.with_changes({"train.epochs": 500}), "optim.name", ["sgd", "adam", "rmsprop"])
+    window.start_comparison(runs, "optim.name", running=False)
+    qtbot.waitUntil(lambda: all(s.ready for s in window.run_set.sessions.values()), timeout=WAIT_MS)
+    window.step_action.trigger()  # S: one step of every run
+    qtbot.waitUntil(lambda: all(s.at_step == 1 for s in window.run_set.sessions.values()), timeout=WAIT_MS)
+    window.play_action.trigger()
+    assert window.run_set.running and window.play_action.text() == "Pause"
+    qtbot.waitUntil(lambda: all(window.runs_view.data(n, "train_loss")[0].size > 2 for n in window.run_set.names),
+                    timeout=WAIT_MS)
+    window.play_action.trigger()
+    assert not window.run_set.running and window.play_action.text() == "Play"
+
+    box = window.runs_view.boxes["adam"]
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().center())
+    assert window.runs_view.shown() == ["sgd", "rmsprop"]
+    assert not any(curve.isVisible() for curve in window.runs_view._runs["adam"].curves.values())
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().center())
+    assert all(curve.isVisible() for curve in window.runs_view._runs["adam"].curves.values())
+
+    sessions = list(window.run_set.sessions.values())
+    end = next(b for b in window.banner.actions() if b.text() == "End the comparison")
+    qtbot.mouseClick(end, Qt.MouseButton.LeftButton)
+    assert not window.run_set.active and not any(s.alive for s in sessions)
+    assert window.runs_view.shown() == ["sgd", "adam", "rmsprop"]  # the curves stay to look at
+
+
+def test_closing_the_window_during_a_race_ends_every_training_process(qtbot, settings):
+    window = open_window(qtbot, settings)
+    runs = vary(window.experiment.with_changes({"train.epochs": 100_000}), "optim.name",
+                ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
+    window.start_comparison(runs, "optim.name")
+    qtbot.waitUntil(lambda: all(window.runs_view.data(n, "train_loss")[0].size > 1 for n in window.run_set.names),
+                    timeout=WAIT_MS)
+    sessions = list(window.run_set.sessions.values()) + [window.session]
+    window.close()
+    assert not any(session.alive for session in sessions)
