@@ -122,13 +122,15 @@ def _parser() -> argparse.ArgumentParser:
 
     compare = sub.add_parser("compare", help="train 2 to 8 variants of an experiment side by side and overlay "
                                               "their loss curves",
-                             description="Either one experiment with one field varied (--vary optim.name=sgd,adam) "
-                                         "or 2 to 8 experiment files and presets. Each run trains as `playground "
+                             description="Either one experiment with one field varied (--vary optim.name=sgd,adam), "
+                                         "2 to 8 experiment files and presets, or a shipped comparison by name "
+                                         "(optimizer_race, lr_trio, dropout_vs_none, init_comparison, "
+                                         "batchnorm_vs_none). Each run trains as `playground "
                                          "run` would train it alone, in worker processes; writes DIR/RUN/"
                                          "metrics.jsonl, DIR/RUN/spec.json and the plot DIR/compare.png, and prints "
                                          "the final figures of each run.")
     compare.add_argument("specs", nargs="+", metavar="SPEC", help="experiment file (JSON) or preset name: one with "
-                                                                   "--vary, else 2 to 8")
+                                                                   "--vary, else 2 to 8; or a shipped comparison")
     compare.add_argument("--vary", metavar="PATH=V1,V2,...",
                          help="one run per value of this field, e.g. optim.lr=0.003,0.03,0.3")
     _add_overrides(compare)
@@ -472,11 +474,16 @@ def _draw_sweep(json_path: Path, png_path: Path) -> str:
 def _compare(args) -> int:
     from contextlib import ExitStack
 
-    from playground.core.compare import folder_name, from_specs, parse_vary, run_comparison, vary, with_epochs
+    from playground.core.compare import (comparison_names, folder_name, from_specs, load_comparison, parse_vary,
+                                         run_comparison, vary, with_epochs)
     from playground.core.errors import SpecError
     from playground.core.presets import load_experiment
 
-    if args.vary:
+    if not args.vary and len(args.specs) == 1 and args.specs[0] in comparison_names():  # a shipped comparison
+        runs = load_comparison(args.specs[0]).runs
+        if args.overrides:
+            runs = [(name, exp.with_overrides(args.overrides)) for name, exp in runs]
+    elif args.vary:
         if len(args.specs) != 1:
             raise SpecError("", f"--vary varies one experiment, got {len(args.specs)}: {' '.join(args.specs)}")
         base = load_experiment(args.specs[0])

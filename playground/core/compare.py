@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from playground.core.errors import SpecError
+from playground.core.paths import resources_dir
 from playground.core.sweep import MAX_WORKERS, end_workers, init_worker, worker_context
 
 MIN_RUNS, MAX_RUNS = 2, 8
@@ -144,6 +145,47 @@ def from_specs(specs: Sequence[str], overrides: Sequence[str] = ()) -> list[Run]
         except SpecError as e:
             raise SpecError("", f"run {name!r}: {e}") from None
     return check_runs(_unique_names(runs))
+
+
+@dataclass(frozen=True)
+class ComparisonPreset:
+    """A shipped comparison (``resources/comparisons/NAME.json``): one spec with one field varied
+    (``"spec"`` and ``"vary": "PATH=V1,V2"``) or several specs (``"specs"``), a title and two lines."""
+
+    name: str
+    title: str
+    description: str
+    what: str  # the varied field, or "experiment"
+    runs: list
+
+
+def comparisons_dir() -> Path:
+    return resources_dir() / "comparisons"
+
+
+def comparison_names() -> list[str]:
+    return sorted(p.stem for p in comparisons_dir().glob("*.json"))
+
+
+def load_comparison(name: str) -> ComparisonPreset:
+    """A shipped comparison by name; a SpecError names the file and what is wrong in it."""
+    from playground.core.presets import load_experiment
+
+    path = comparisons_dir() / f"{name}.json"
+    if not path.is_file():
+        raise SpecError("", f"no comparison named {name!r}; shipped: {', '.join(comparison_names())}")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if "vary" in raw:
+            what, values = parse_vary(raw["vary"])
+            runs = vary(load_experiment(raw["spec"]), what, values)
+        else:
+            what, runs = "experiment", from_specs(raw["specs"])
+        return ComparisonPreset(name, raw["title"], raw["description"], what, runs)
+    except (KeyError, TypeError, json.JSONDecodeError) as e:
+        raise SpecError("", f"{path.name}: not a comparison ({e})") from None
+    except SpecError as e:
+        raise SpecError("", f"{path.name}: {e}") from None
 
 
 def check_runs(runs: list[Run]) -> list[Run]:

@@ -27,6 +27,7 @@ from superqt.utils import WorkerBase
 
 from playground.core.checkpoint_file import CheckpointError, peek_checkpoint
 from playground.core.datasets import DATASETS
+from playground.core.compare import comparison_names, load_comparison
 from playground.core.errors import SpecError
 from playground.core.lecture import DeckError, deck_names, load_deck
 from playground.core.presets import load_experiment, preset_names
@@ -428,6 +429,18 @@ class MainWindow(QMainWindow):
             action.setObjectName(f"preset_{name}")
             action.setToolTip(exp.description)
             action.triggered.connect(lambda checked=False, n=name: self.open_preset(n))
+        self.preset_menu.addSection("Compare runs side by side")
+        for name in comparison_names():
+            action = self.preset_menu.addAction(name.replace("_", " "))
+            action.setObjectName(f"comparison_{name}")
+            action.triggered.connect(lambda checked=False, n=name: self.open_comparison(n))
+            try:
+                preset = load_comparison(name)
+            except SpecError as e:
+                action.setToolTip(str(e))
+            else:
+                action.setText(preset.title)
+                action.setToolTip(preset.description)
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Training")
@@ -852,13 +865,22 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(lambda: self.start_comparison(dialog.runs, dialog.path))
         dialog.open()
 
-    def start_comparison(self, runs: list, what: str, running: bool = True) -> None:
+    def open_comparison(self, name: str) -> None:
+        """A shipped comparison (Presets ▸ Compare runs side by side)."""
+        try:
+            preset = load_comparison(name)
+        except SpecError as e:
+            self.say_error(f"Could not open the comparison: {e}")
+            return
+        self.start_comparison(preset.runs, preset.what, title=preset.title)
+
+    def start_comparison(self, runs: list, what: str, running: bool = True, title: str = "") -> None:
         """Train ``runs`` side by side, shown on the Compared runs tab; the window's own run pauses."""
         if self.session.state == RUNNING:
             self.session.pause()
             self.comparison.pause()
         names = [name for name, _ in runs]
-        title = f"{len(names)} runs of “{self.experiment.title or 'this experiment'}”, {what} varied"
+        title = title or f"{len(names)} runs of “{self.experiment.title or 'this experiment'}”, {what} varied"
         self.runs_view.set_runs(names, [RUN_COLORS[i % len(RUN_COLORS)] for i in range(len(names))], title,
                                 max(exp.train.epochs for _, exp in runs))
         self.run_set.start(runs, running=running)  # after the curves exist: its processes start at once

@@ -154,3 +154,22 @@ def test_the_window_can_plan_a_comparison_without_torch():
     probe = "import sys, playground.core.compare; print(sorted({'torch', 'PySide6'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_every_shipped_comparison_loads_with_2_to_8_runs():
+    from playground.core.compare import comparison_names, load_comparison
+
+    names = comparison_names()
+    assert names == ["batchnorm_vs_none", "dropout_vs_none", "init_comparison", "lr_trio", "optimizer_race"]
+    sizes = {name: len(load_comparison(name).runs) for name in names}
+    assert sizes == {"batchnorm_vs_none": 2, "dropout_vs_none": 2, "init_comparison": 4, "lr_trio": 3,
+                     "optimizer_race": 6}
+    lrs = [exp.optim.lr for _, exp in load_comparison("lr_trio").runs]
+    assert lrs == [0.0001, 0.1, 3]
+
+
+def test_a_shipped_comparison_by_name_on_the_command_line(playground, tmp_path):
+    code, stdout, stderr = playground("compare", "lr_trio", "--epochs", "1", "--out", str(tmp_path), "--quiet")
+    assert code == 0, stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["lr=0.0001", "lr=0.1", "lr=3"]
+    assert "diverged" in stdout.splitlines()[3]  # lr=3, the table's third run

@@ -96,3 +96,14 @@ def test_closing_the_window_during_a_race_ends_every_training_process(qtbot, set
     sessions = list(window.run_set.sessions.values()) + [window.session]
     window.close()
     assert not any(session.alive for session in sessions)
+
+
+def test_a_shipped_comparison_from_the_presets_menu(qtbot, settings):
+    window = open_window(qtbot, settings)
+    window._fill_presets()
+    action = window.preset_menu.findChild(type(window.play_action), "comparison_optimizer_race")
+    assert action.text() == "The optimizer race"
+    action.trigger()
+    assert window.runs_view.shown() == ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
+    assert window.runs_view.title.text() == "The optimizer race" and window.run_set.running
+    window.end_comparison()
