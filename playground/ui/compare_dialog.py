@@ -1,4 +1,5 @@
-"""Run ▸ Compare runs…: the window's experiment with one field varied, 2 to 8 runs side by side.
+"""Run ▸ Compare runs…: the window's experiment with one field varied, or 2 to 8 experiment files,
+side by side.
 
 The field is picked from the ones the lecture compares (or typed as a path, as ``--vary`` takes
 it) and its values typed as a list; each choice fills in the lecture's values. The runs are made
@@ -10,10 +11,10 @@ from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QLabel, QLineEdit,
+                               QPushButton, QVBoxLayout, QWidget)
 
-from playground.core.compare import split_values, vary
+from playground.core.compare import from_specs, split_values, vary
 from playground.core.errors import SpecError
 from playground.core.spec import Experiment
 
@@ -55,6 +56,11 @@ class CompareDialog(QDialog):
         form = QFormLayout()
         form.addRow("Vary", self.field)
         form.addRow("over", self.values)
+        files = QPushButton("Or compare experiment files…")
+        files.setObjectName("compare_files")
+        files.setToolTip("Pick 2 to 8 experiment files (.json) or checkpoints' experiments: one run each, named "
+                         "by its file")
+        files.clicked.connect(self._choose_files)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Train them")
         buttons.button(QDialogButtonBox.StandardButton.Ok).setObjectName("compare_ok")
@@ -64,6 +70,7 @@ class CompareDialog(QDialog):
         layout.addWidget(QLabel(f"Runs of “{experiment.title or 'this experiment'}” that differ in one field, "
                                 "trained side by side, curves overlaid:"))
         layout.addLayout(form)
+        layout.addWidget(files)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.field.currentIndexChanged.connect(self._fill_values)
@@ -79,6 +86,24 @@ class CompareDialog(QDialog):
     def _fill_values(self, index: int) -> None:
         if 0 <= index < len(FIELDS):
             self.values.setText(FIELDS[index][2])
+
+    def ask_files(self) -> list[str]:
+        """The files the user picked (tests answer it themselves)."""
+        names, _ = QFileDialog.getOpenFileNames(self, "Experiments to compare", "", "Experiments (*.json)")
+        return names
+
+    def _choose_files(self) -> None:
+        names = self.ask_files()
+        if not names:
+            return
+        try:
+            self.runs = from_specs(names)
+        except SpecError as e:
+            self.error.setText(str(e))
+            self.error.show()
+            return
+        self.path = "experiment"
+        super().accept()
 
     def accept(self) -> None:
         """Make and check the runs; a mistake is said here and the dialog stays."""

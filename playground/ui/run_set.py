@@ -26,6 +26,7 @@ class RunSet(QObject):
     once every run has ended."""
 
     records = Signal(str, list)
+    run_finished = Signal(str, object, list, str)  # name, experiment, its epoch records, how it ended
     ended = Signal()
 
     def __init__(self, parent: Optional[QObject] = None):
@@ -33,6 +34,7 @@ class RunSet(QObject):
         self.runs: list[tuple[str, Experiment]] = []
         self.sessions: dict[str, TrainingSession] = {}
         self._ended: set[str] = set()
+        self._epochs: dict[str, list] = {}
 
     @property
     def active(self) -> bool:
@@ -58,6 +60,7 @@ class RunSet(QObject):
         self.stop()
         self.runs = list(runs)
         self._ended = set()
+        self._epochs = {}
         for name, exp in self.runs:
             session = TrainingSession(self, pictures=False, nice=NICE)
             session.records.connect(lambda records, n=name: self._on_records(n, records))
@@ -66,8 +69,11 @@ class RunSet(QObject):
 
     def _on_records(self, name: str, records: list) -> None:
         self.records.emit(name, records)
-        if any(r["type"] == "end" for r in records):
+        self._epochs.setdefault(name, []).extend(r for r in records if r["type"] == "epoch")
+        end = next((r for r in records if r["type"] == "end"), None)
+        if end is not None:
             self._ended.add(name)
+            self.run_finished.emit(name, dict(self.runs)[name], self._epochs.pop(name, []), end["reason"])
             if len(self._ended) == len(self.sessions):
                 self.ended.emit()
 
@@ -87,6 +93,7 @@ class RunSet(QObject):
     def reset(self, running: bool = False) -> None:
         """New weights from the same seeds, back to epoch 0, every run."""
         self._ended = set()
+        self._epochs = {}
         for name, exp in self.runs:
             self.sessions[name].load(exp, running=running)
 

@@ -31,10 +31,12 @@ from playground.core.compare import comparison_names, load_comparison
 from playground.core.errors import SpecError
 from playground.core.lecture import DeckError, deck_names, load_deck
 from playground.core.presets import load_experiment, preset_names
+from playground.core.run_history import from_records, load_history, save_history
 from playground.core.spec import Experiment
 from playground.ui.banner import Banner
 from playground.ui.comparison import ScratchComparison
 from playground.ui.data_panel import DataPanel
+from playground.ui.history_panel import HistoryPanel
 from playground.ui.lecture_card import LectureCard
 from playground.ui.lecture_mode import LectureMode
 from playground.ui.network import NetworkPanel
@@ -61,7 +63,7 @@ DATA_FIELDS = ("data.classes", "data.per_class", "data.path", "data.image_size",
 # the speed slider: seconds from one step to the next, from slow motion to full speed
 SPEEDS = [1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.0]
 SETTINGS_ORG, SETTINGS_APP = "playground", "playground"
-LAYOUT_VERSION = 4  # bump when the docks change: an older saved layout is then ignored
+LAYOUT_VERSION = 5  # bump when the docks change: an older saved layout is then ignored
 DOCK_WIDTH = 320  # the panels' column: every control readable, the rest for the network and plots
 WIDE_SCREEN = 1600  # logical pixels: narrower screens get the Data and Training docks as tabs on one side
 TABS = {"loss": 0, "activations": 1, "surfaces": 2, "runs": 3}
@@ -123,6 +125,8 @@ class MainWindow(QMainWindow):
         self.script_export.failed.connect(self.say_error)
         self.undo_stack = QUndoStack(self)
         self._end: Optional[dict] = None  # the current run's end record
+        self._run_epochs: list[dict] = []  # the current run's epoch records: its curves in the history
+        self._finished_count = 0
         self._started_at = 0  # the epoch the current run started from (a checkpoint's)
         self._rate_mark = (0.0, 0)
         self._build()
@@ -139,6 +143,7 @@ class MainWindow(QMainWindow):
         self.network_panel = NetworkPanel()
         self.training_panel = TrainingPanel()
         self.transfer_panel = TransferPanel()
+        self.history = HistoryPanel()
         self.panels = {"data": self.data_panel, "network": self.network_panel, "training": self.training_panel,
                        "transfer": self.transfer_panel}
         self.metrics = MetricsPlots()
@@ -167,11 +172,11 @@ class MainWindow(QMainWindow):
         self.runs_view = RunsPlots()
         self.surfaces = SurfaceView()
         # scrolled where the tab is narrower than its controls: it never widens the window
-        self.plot_tabs.addTab(self._scrolled(self.surfaces, "surface_scroll"), "Loss surfaces")
+        self.plot_tabs.addTab(self._scrolled(self.surfaces, "surface_scroll"), "Surfaces")
         self.plot_tabs.setTabToolTip(2, "The optimizers racing over two-parameter loss surfaces (a ravine, a saddle, "
                                         "Rosenbrock, a local minimum): the lecture's animated figure, with the "
                                         "optimizers that train the networks")
-        self.plot_tabs.addTab(self.runs_view, "Compared runs")
+        self.plot_tabs.addTab(self.runs_view, "Runs")
         self.plot_tabs.setTabToolTip(3, "2 to 8 runs of this experiment that differ in one field, trained side by "
                                         "side, curves overlaid (Run ▸ Compare runs…)")
         self.lower = lower = QSplitter(Qt.Orientation.Horizontal)
@@ -199,7 +204,9 @@ class MainWindow(QMainWindow):
         self.data_dock = self._dock("Data", self.data_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.training_dock = self._dock("Training", self.training_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.transfer_dock = self._dock("Transfer", self.transfer_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.history_dock = self._dock("Runs", self.history, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.training_dock, self.transfer_dock)
+        self.tabifyDockWidget(self.training_dock, self.history_dock)
         self.training_dock.raise_()
         self._build_actions()
         self.lecture = LectureMode(self)
@@ -249,6 +256,7 @@ class MainWindow(QMainWindow):
         if screen.width() < WIDE_SCREEN:
             self.tabifyDockWidget(self.data_dock, self.training_dock)
             self.tabifyDockWidget(self.data_dock, self.transfer_dock)
+            self.tabifyDockWidget(self.data_dock, self.history_dock)
             self.data_dock.raise_()
         width, height = min(1600, screen.width()), min(1000, screen.height())
         self.resize(width, height)
@@ -376,7 +384,7 @@ class MainWindow(QMainWindow):
         for action in self.tab_actions:
             view.addAction(action)
         view.addSeparator()
-        for dock in (self.data_dock, self.training_dock, self.transfer_dock):
+        for dock in (self.data_dock, self.training_dock, self.transfer_dock, self.history_dock):
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
         view.addAction(self.present_action)
@@ -530,6 +538,11 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.run_set.records.connect(self.runs_view.add)
+        self.run_set.run_finished.connect(self._on_compared_run_finished)
+        self.history.pinned.connect(self._on_pinned)
+        self.history.open_requested.connect(self._open_finished_run)
+        self.history.save_requested.connect(self.save_history_file)
+        self.history.load_requested.connect(self.open_history_file)
         for panel in self.panels.values():
             panel.edited.connect(lambda changes, p=panel: self.apply_changes(changes, p))
         self.session.records.connect(self._on_records)
@@ -660,6 +673,7 @@ class MainWindow(QMainWindow):
         self.banner.clear()
         self._end = None
         self._advice = self._warning = None
+        self._run_epochs = []
         self.card.clear_advice()
         for view in self.views:
             view.clear()
@@ -823,7 +837,9 @@ class MainWindow(QMainWindow):
             view.add(records)
         for record in records:
             kind = record["type"]
-            if kind == "ready":
+            if kind == "epoch":
+                self._run_epochs.append(record)
+            elif kind == "ready":
                 self._started_at = record["epoch"]
                 self._on_counters(record["epoch"], record["step"])
             elif kind == "counters":
@@ -856,6 +872,57 @@ class MainWindow(QMainWindow):
         self.progress.setToolTip(text)
         self.progress.setVisible(done < total)
         self.statusBar().showMessage(text, 3000)
+
+    # -- the run history ------------------------------------------------------------------------
+    def _on_compared_run_finished(self, name: str, exp: Experiment, epochs: list, reason: str) -> None:
+        if epochs:
+            self.history.add(from_records(f"{name} ({self.runs_view.title.text()})", exp, epochs, reason))
+
+    def _on_pinned(self, runs: list) -> None:
+        self.metrics.set_baselines([(run.name, self.history.color(run), run.curves) for run in runs])
+        if runs:
+            self.show_tab("loss")
+
+    def _open_finished_run(self, run) -> None:
+        try:
+            exp = Experiment.from_dict(run.experiment)
+        except SpecError as e:
+            self.say_error(f"Could not open {run.name}: {e}")
+            return
+        exp.title = run.name
+        self._load(exp, f"Open run {run.name}")
+
+    def save_history_file(self) -> None:
+        path = self._file_dialog("Save the run history", "Run history (*.runs.json)", save=True, suffix="runs.json",
+                                 name="history.runs.json")
+        if path:
+            self.save_history_path(Path(path))
+
+    def save_history_path(self, path: Path) -> bool:
+        self.settings.setValue("last_dir", str(path.parent))
+        try:
+            save_history(self.history.runs, path)
+        except OSError as e:
+            self.say_error(f"Could not save {path}: {e.strerror or e}")
+            return False
+        self.statusBar().showMessage(f"Saved {len(self.history.runs)} runs to {path}", 8000)
+        return True
+
+    def open_history_file(self) -> None:
+        path = self._file_dialog("Open a run history", "Run history (*.runs.json);;All files (*)", save=False)
+        if path:
+            self.open_history_path(Path(path))
+
+    def open_history_path(self, path: Path) -> bool:
+        try:
+            runs = load_history(path)
+        except SpecError as e:
+            self.say_error(f"Could not open the run history: {e}")
+            return False
+        self.history.extend(list(reversed(runs)))  # the file's newest stays on top
+        self.history_dock.raise_()
+        self.statusBar().showMessage(f"Added {len(runs)} runs from {path.name}", 8000)
+        return True
 
     # -- comparing runs -------------------------------------------------------------------------
     def open_compare_dialog(self) -> None:
@@ -1054,6 +1121,10 @@ class MainWindow(QMainWindow):
 
     def _on_end(self, record: dict) -> None:
         self._end = record
+        if record.get("epoch", self._started_at) > self._started_at and self._run_epochs:
+            self._finished_count += 1
+            name = f"#{self._finished_count} {self.experiment.title or 'run'}"
+            self.history.add(from_records(name, self.experiment, self._run_epochs, record["reason"]))
         reason, message = record["reason"], record["message"]
         if reason == "completed":
             more = self.experiment.train.epochs
@@ -1162,6 +1233,7 @@ class MainWindow(QMainWindow):
         if screen.width() < WIDE_SCREEN and not self.tabifiedDockWidgets(self.data_dock):
             self.tabifyDockWidget(self.data_dock, self.training_dock)  # side by side, they would not fit
             self.tabifyDockWidget(self.data_dock, self.transfer_dock)
+            self.tabifyDockWidget(self.data_dock, self.history_dock)
 
     def closeEvent(self, event) -> None:
         """Stop the workers before the window goes; keep the experiment and the layout for next time."""

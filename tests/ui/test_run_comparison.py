@@ -4,6 +4,7 @@ window during a race (every training process gone)."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
@@ -43,6 +44,8 @@ def test_a_comparison_made_in_the_dialog_trains_each_run_to_its_end(qtbot, setti
         assert window.runs_view.data(name, "lr")[1][-1] == lr
     low, high = (window.runs_view.data(n, "train_loss")[1][-1] for n in ("lr=0.003", "lr=0.3"))
     assert high < low  # the larger LR has learned more in four epochs: two different curves
+    small, large = (window.runs_view.data(n, "update_ratio")[1] for n in ("lr=0.003", "lr=0.3"))
+    assert len(small) and len(large) and np.median(large) > 10 * np.median(small)  # 100x the LR: bigger steps
 
 
 def test_a_bad_value_is_refused_in_the_dialog_naming_the_run(qtbot, settings):
@@ -107,3 +110,18 @@ def test_a_shipped_comparison_from_the_presets_menu(qtbot, settings):
     assert window.runs_view.shown() == ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
     assert window.runs_view.title.text() == "The optimizer race" and window.run_set.running
     window.end_comparison()
+
+
+def test_a_comparison_of_experiment_files_from_the_dialog(qtbot, settings, tmp_path):
+    window = open_window(qtbot, settings)
+    paths = []
+    for name in ("slow", "fast"):
+        exp = window.experiment.with_changes({"train.epochs": EPOCHS, "optim.lr": 0.003 if name == "slow" else 0.3})
+        exp.save(tmp_path / f"{name}.json")
+        paths.append(str(tmp_path / f"{name}.json"))
+    dialog = dialog_of(qtbot, window)
+    dialog.ask_files = lambda: paths
+    qtbot.mouseClick(dialog.findChild(QPushButton, "compare_files"), Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible() and window.runs_view.shown() == ["slow", "fast"]
+    qtbot.waitUntil(lambda: all_finished(window), timeout=WAIT_MS)
+    assert [exp.optim.lr for _, exp in window.run_set.runs] == [0.003, 0.3]

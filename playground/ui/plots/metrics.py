@@ -28,6 +28,7 @@ X_AXES = {"epochs": "epoch", "steps": "step"}
 SECONDARY_HZ = 4  # accuracy and LR curves: slower than the loss, which is what people watch
 ACCURACY, LEARNING_RATE = "Accuracy", "Learning rate"
 BATCH_ALPHA = 70  # of 255: the batch losses are context, the epoch curves the message
+BASELINE_ALPHA, BASELINE_WIDTH = 120, 2  # a pinned run: there to compare with, not to read first
 BATCH_COLOR = colors.REFERENCE  # grey: a noisy cloud of its own colour, not a second training curve
 
 LOG_TIP = ("Log scale: equal distances are equal ratios, so a loss going from 1 to 0.1 to 0.01 "
@@ -77,6 +78,8 @@ class MetricsPlots(QWidget):
         self._batches = style.History(2)  # step, the loss of that step's batch
         self._companion = style.History(len(FIELDS))  # a run trained beside this one
         self._companion_name = ""
+        self._baselines: list[tuple[str, str, dict]] = []  # finished runs pinned under the live ones
+        self._baseline_curves: list[list] = []
         self._steps_per_epoch = 1
         self._stale = False  # records arrived while the tab was hidden
         self._x_range, self._loss_range, self._lr_span = style.SteppedRange(), style.SteppedRange(), None
@@ -220,6 +223,47 @@ class MetricsPlots(QWidget):
         x, y = self._companion_curves[name].getOriginalDataset()
         return (np.empty(0), np.empty(0)) if x is None else (np.array(x), np.array(y))
 
+    def set_baselines(self, runs: list[tuple[str, str, dict]]) -> None:
+        """Finished runs pinned under the live curves, pale: (name, colour, curves), curves being
+        core.run_history's figures (lists by name). They stay through new runs until unpinned."""
+        for curves in self._baseline_curves:
+            for curve, item in curves:
+                item.removeItem(curve)
+        self._baselines = list(runs)
+        loss_item, acc_item = self.loss_plot.getPlotItem(), self.acc_plot.getPlotItem()
+        self._baseline_curves = []
+        for _, color, _ in self._baselines:
+            faint = pale(color)
+            faint.setAlpha(BASELINE_ALPHA)
+            curves = []
+            for name, item, line in (("train_loss", loss_item, Qt.PenStyle.SolidLine),
+                                     ("val_loss", loss_item, Qt.PenStyle.DashLine),
+                                     ("val_acc", acc_item, Qt.PenStyle.SolidLine)):
+                curve = style.live_curve(item, faint, BASELINE_WIDTH)
+                curve.setPen(style.pen(faint, BASELINE_WIDTH, line))
+                curve.setZValue(-2)  # under the batch losses and the live curves
+                curves.append((curve, item))
+            self._baseline_curves.append(curves)
+        self._redraw_all()
+
+    def baseline_data(self, name: str, figure: str) -> tuple[np.ndarray, np.ndarray]:
+        """What a pinned run's ``figure`` (train_loss, val_loss, val_acc) draws."""
+        index = [n for n, _, _ in self._baselines].index(name)
+        curve = self._baseline_curves[index][("train_loss", "val_loss", "val_acc").index(figure)][0]
+        x, y = curve.getOriginalDataset()
+        return (np.empty(0), np.empty(0)) if x is None else (np.array(x), np.array(y))
+
+    def _draw_baselines(self) -> np.ndarray:
+        """Draw the pinned runs against the chosen x; returns their x values (for the ranges)."""
+        unit = X_AXES[self.x_axis.currentText()]
+        xs = []
+        for (_, _, figures), curves in zip(self._baselines, self._baseline_curves):
+            x = np.array(figures[unit], dtype=float)
+            for (curve, _), name in zip(curves, ("train_loss", "val_loss", "val_acc")):
+                style.draw(curve, x, np.array(figures[name], dtype=float), dots=False)
+            xs.append(x)
+        return np.concatenate(xs) if xs else np.zeros(0)
+
     def clear(self) -> None:
         """A new run: forget the old one's points, titles and ranges; keep every item."""
         self._epochs.clear()
@@ -294,7 +338,7 @@ class MetricsPlots(QWidget):
         for name in ("train_loss", "val_loss"):
             style.draw(self._companion_curves[name], companion_x, self._companion.column(COLUMN[name]))
         style.draw(self.batch_curve, batch_x, self._batches.column(1), dots=False)
-        self._fit_ranges(x, batch_x)
+        self._fit_ranges(x, batch_x, self._draw_baselines())
         self._secondary.throttle()
 
     def _redraw_secondary(self) -> None:
@@ -333,9 +377,9 @@ class MetricsPlots(QWidget):
             f"{legend}&nbsp;&nbsp;&nbsp; {batch}</span>",
             size=f"{style.FONT_PT + 1}pt", color=colors.TEXT, bold=True)
 
-    def _fit_ranges(self, x: np.ndarray, batch_x: np.ndarray) -> None:
+    def _fit_ranges(self, x: np.ndarray, batch_x: np.ndarray, baseline_x: np.ndarray) -> None:
         companion_x = self._companion.column(COLUMN[X_AXES[self.x_axis.currentText()]])
-        right = finite_max(x[-1:], batch_x[-1:], companion_x[-1:])
+        right = finite_max(x[-1:], batch_x[-1:], companion_x[-1:], baseline_x)
         top = self._x_range.fit(right)
         if top is not None:
             self._set_x_range(top)
@@ -343,8 +387,10 @@ class MetricsPlots(QWidget):
         if loss_item.getAxis("left").logMode:
             loss_item.enableAutoRange(y=True)
         else:
+            pinned = [np.array(figures[n], dtype=float) for _, _, figures in self._baselines
+                      for n in ("train_loss", "val_loss")]
             high = finite_max(*(h.column(COLUMN[n]) for n in ("train_loss", "val_loss")
-                                for h in (self._epochs, self._companion)), self._batches.column(1))
+                                for h in (self._epochs, self._companion)), self._batches.column(1), *pinned)
             top = self._loss_range.fit(high)
             if top is not None:
                 loss_item.setYRange(0.0, top, padding=0.02)

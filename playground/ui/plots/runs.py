@@ -1,6 +1,7 @@
 """The runs of a comparison, overlaid: a view fed each run's records.
 
-Loss (training solid, validation dashed), validation accuracy and the learning rate of every run,
+Loss (training solid, validation dashed), validation accuracy, the learning rate and the probes'
+update/weight ratio (the median over the layers: one line per run reads well) of every run,
 one colour per run, on one x axis of epochs. The legend is a row of check boxes, one per run, that
 show and hide its curves. Records only go into each run's bounded history; a timer draws the runs
 that changed at most 30 times a second, however many runs report.
@@ -22,12 +23,17 @@ FIELDS = ("epoch", "train_loss", "val_loss", "val_acc", "lr")
 COLUMN = {name: i for i, name in enumerate(FIELDS)}
 FRAME_MS = 33
 # the curves of one run: (plot, field, dashed)
-CURVES = (("loss", "train_loss", False), ("loss", "val_loss", True), ("acc", "val_acc", False), ("lr", "lr", False))
+CURVES = (("loss", "train_loss", False), ("loss", "val_loss", True), ("acc", "val_acc", False), ("lr", "lr", False),
+          ("ratio", "update_ratio", False))
+RATIO_TIP = ("Each run's update/weight ratio: the median over the layers of how much a step changes the weights, "
+             "relative to their size. The lecture's rule of thumb: about 1e-3 (the dotted line); far below, the "
+             "LR is too low, far above, too high.")
 
 
-def swatch(color: str) -> QIcon:
+def swatch(color: Optional[str]) -> QIcon:
+    """A square of the colour (transparent for None: rows without one keep their text aligned)."""
     pixmap = QPixmap(16, 16)
-    pixmap.fill(QColor(color))
+    pixmap.fill(QColor(color) if color else QColor(0, 0, 0, 0))
     return QIcon(pixmap)
 
 
@@ -35,11 +41,14 @@ class _Run:
     def __init__(self, name: str, color: str, plots: dict[str, pg.PlotItem]):
         self.name, self.color = name, color
         self.history = style.History(len(FIELDS))
+        self.ratios = style.History(2)  # epoch (from the probe's step), median update/weight ratio
+        self.steps_per_epoch = 1
         self.curves = {}
         for plot, field, dashed in CURVES:
             curve = style.live_curve(plots[plot], color)
             if dashed:
                 curve.setPen(style.pen(color, style.LINE_WIDTH - 1, Qt.PenStyle.DashLine))
+            curve.opts["antialias"] = False  # up to 40 thick curves redrawn 30 times a second: the races' cores
             self.curves[field] = curve
         self.dirty = False
 
@@ -48,11 +57,23 @@ class _Run:
         if epochs:
             self.history.append(style.column_block(epochs, FIELDS))
             self.dirty = True
+        for record in records:
+            if record["type"] == "ready":
+                self.steps_per_epoch = max(int(record["steps_per_epoch"]), 1)
+            elif record["type"] == "probe":
+                ratios = [layer["update_ratio"] for layer in record["layers"] if layer.get("update_ratio")]
+                x = record["step"] / self.steps_per_epoch
+                if ratios and x > self.ratios.newest_x:
+                    self.ratios.append(np.array([[x], [float(np.median(ratios))]]))
+                    self.dirty = True
 
     def draw(self) -> None:
         x = self.history.column(0)
         for field, curve in self.curves.items():
-            style.draw(curve, x, self.history.column(COLUMN[field]), dots=False)
+            if field == "update_ratio":
+                curve.setData(self.ratios.column(0), self.ratios.column(1))
+            else:
+                curve.setData(x, self.history.column(COLUMN[field]))
         self.dirty = False
 
     def set_shown(self, shown: bool) -> None:
@@ -80,14 +101,19 @@ class RunsPlots(QWidget):
         self.acc_plot = style.plot_widget("Validation accuracy", None, None, "Each run's validation accuracy")
         self.lr_plot = style.plot_widget("Learning rate", None, None, "Each run's learning rate (log scale)")
         self.lr_plot.getPlotItem().setLogMode(y=True)
+        self.ratio_plot = style.plot_widget("Update / weight", None, None, RATIO_TIP)
+        self.ratio_plot.getPlotItem().setLogMode(y=True)
+        rule = pg.InfiniteLine(-3, angle=0, pen=style.pen("#555555", 1, Qt.PenStyle.DotLine))  # log10(1e-3)
+        self.ratio_plot.getPlotItem().addItem(rule, ignoreBounds=True)
         self.plots = {"loss": self.loss_plot.getPlotItem(), "acc": self.acc_plot.getPlotItem(),
-                      "lr": self.lr_plot.getPlotItem()}
+                      "lr": self.lr_plot.getPlotItem(), "ratio": self.ratio_plot.getPlotItem()}
         for item in self.plots.values():
             style.fast_curves(item)
         grid = QGridLayout()
-        grid.addWidget(self.loss_plot, 0, 0, 1, 2)
+        grid.addWidget(self.loss_plot, 0, 0, 1, 3)
         grid.addWidget(self.acc_plot, 1, 0)
         grid.addWidget(self.lr_plot, 1, 1)
+        grid.addWidget(self.ratio_plot, 1, 2)
         grid.setRowStretch(0, 3)
         grid.setRowStretch(1, 2)
         layout = QVBoxLayout(self)
@@ -96,7 +122,7 @@ class RunsPlots(QWidget):
         layout.addLayout(self.legend)
         layout.addLayout(grid, 1)
         self._runs: dict[str, _Run] = {}
-        self._decades: dict[str, Optional[tuple[float, float]]] = {"loss": None, "lr": None}
+        self._decades: dict[str, Optional[tuple[float, float]]] = {"loss": None, "lr": None, "ratio": None}
         self.boxes: dict[str, QCheckBox] = {}
         self.frames = 0  # draws so far: the scripted mode's refresh rate
         self._timer = QTimer(self)
@@ -114,7 +140,7 @@ class RunsPlots(QWidget):
             if epochs:
                 item.setXRange(0, epochs, padding=0.02)
         self.plots["acc"].setYRange(0, 1, padding=0.02)
-        self._decades = {"loss": None, "lr": None}
+        self._decades = {"loss": None, "lr": None, "ratio": None}
         for name, color in zip(names, colors):
             self._runs[name] = _Run(name, color, self.plots)
             box = QCheckBox(name)
@@ -143,6 +169,8 @@ class RunsPlots(QWidget):
     def data(self, name: str, field: str) -> tuple[np.ndarray, np.ndarray]:
         """What is drawn for a run's ``field`` (for tests and exports)."""
         run = self._runs[name]
+        if field == "update_ratio":
+            return run.ratios.column(0).copy(), run.ratios.column(1).copy()
         return run.history.column(0).copy(), run.history.column(COLUMN[field]).copy()
 
     def clear(self) -> None:
@@ -163,14 +191,14 @@ class RunsPlots(QWidget):
         for run in dirty:
             run.draw()
         for plot, fields in (("loss", ("train_loss", "val_loss")), ("lr", ("lr",))):
-            self._fit_decades(plot, fields)
+            self._fit_decades(plot, [run.history.column(COLUMN[f]) for run in self._runs.values() for f in fields])
+        self._fit_decades("ratio", [run.ratios.column(1) for run in self._runs.values()] + [np.array([1e-3])])
         self.frames += 1
 
-    def _fit_decades(self, plot: str, fields: tuple[str, ...]) -> None:
+    def _fit_decades(self, plot: str, columns: list[np.ndarray]) -> None:
         """A log axis from the decade below the runs' lowest value to the one above their highest:
         it moves when a curve crosses a decade, not at every point."""
-        values = [run.history.column(COLUMN[f]) for run in self._runs.values() for f in fields]
-        values = np.concatenate(values) if values else np.zeros(0)
+        values = np.concatenate(columns) if columns else np.zeros(0)
         values = values[np.isfinite(values) & (values > 0)]
         if not values.size:
             return
