@@ -167,6 +167,15 @@ def comparison_names() -> list[str]:
     return sorted(p.stem for p in comparisons_dir().glob("*.json"))
 
 
+def comparison_info(name: str) -> tuple[str, str]:
+    """A shipped comparison's title and description, without building its runs (a menu's text)."""
+    try:
+        raw = json.loads((comparisons_dir() / f"{name}.json").read_text(encoding="utf-8"))
+        return str(raw["title"]), str(raw["description"])
+    except (OSError, KeyError, TypeError, json.JSONDecodeError):
+        return name, ""
+
+
 def load_comparison(name: str) -> ComparisonPreset:
     """A shipped comparison by name; a SpecError names the file and what is wrong in it."""
     from playground.core.presets import load_experiment

@@ -27,7 +27,7 @@ from superqt.utils import WorkerBase
 
 from playground.core.checkpoint_file import CheckpointError, peek_checkpoint
 from playground.core.datasets import DATASETS
-from playground.core.compare import comparison_names, load_comparison
+from playground.core.compare import comparison_info, comparison_names, load_comparison
 from playground.core.errors import SpecError
 from playground.core.lecture import DeckError, deck_names, load_deck
 from playground.core.presets import load_experiment, preset_names
@@ -170,9 +170,11 @@ class MainWindow(QMainWindow):
         self.plot_tabs.setTabToolTip(1, "Per-layer activation histograms, gradient and update sizes: the lecture's "
                                         "diagnostics for initialization and learning rate")
         self.runs_view = RunsPlots()
-        self.surfaces = SurfaceView()
+        self.surfaces: Optional[SurfaceView] = None  # made when its tab is first shown: most sessions never do
         # scrolled where the tab is narrower than its controls: it never widens the window
-        self.plot_tabs.addTab(self._scrolled(self.surfaces, "surface_scroll"), "Surfaces")
+        self.surface_scroll = self._scrolled(QWidget(), "surface_scroll")
+        self.plot_tabs.addTab(self.surface_scroll, "Surfaces")
+        self.plot_tabs.currentChanged.connect(self._make_surfaces)
         self.plot_tabs.setTabToolTip(2, "The optimizers racing over two-parameter loss surfaces (a ravine, a saddle, "
                                         "Rosenbrock, a local minimum): the lecture's animated figure, with the "
                                         "optimizers that train the networks")
@@ -439,16 +441,11 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda checked=False, n=name: self.open_preset(n))
         self.preset_menu.addSection("Compare runs side by side")
         for name in comparison_names():
-            action = self.preset_menu.addAction(name.replace("_", " "))
+            title, description = comparison_info(name)  # its runs are built when it is chosen
+            action = self.preset_menu.addAction(title)
             action.setObjectName(f"comparison_{name}")
+            action.setToolTip(description)
             action.triggered.connect(lambda checked=False, n=name: self.open_comparison(n))
-            try:
-                preset = load_comparison(name)
-            except SpecError as e:
-                action.setToolTip(str(e))
-            else:
-                action.setText(preset.title)
-                action.setToolTip(preset.description)
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Training")
@@ -519,6 +516,13 @@ class MainWindow(QMainWindow):
         if watched is self.play_button and event.type() == QEvent.Type.FontChange:
             QTimer.singleShot(0, self._fit_toolbar)  # once the labels beside it have the new font too
         return super().eventFilter(watched, event)
+
+    def _make_surfaces(self, index: int) -> None:
+        if index != TABS["surfaces"] or self.surfaces is not None:
+            return
+        self.surfaces = SurfaceView()
+        self.surface_scroll.setWidget(self.surfaces)
+        add_picture_actions(self.surfaces.plot, self, lambda parent: self._ask_picture_path(parent))
 
     def _fit_toolbar(self) -> None:
         """Fixed widths for what changes its text (nothing shifts as it counts), for the font shown."""
@@ -1243,7 +1247,8 @@ class MainWindow(QMainWindow):
         self.comparison.stop()
         self.script_export.stop()
         self.run_set.stop()
-        self.surfaces.shutdown()
+        if self.surfaces is not None:
+            self.surfaces.shutdown()
         self.recorder.stop()
         WorkerBase.await_workers(10_000)  # a GIF being written is finished, not cut off
         self.session.shutdown()

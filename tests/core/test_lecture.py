@@ -330,4 +330,4 @@ def test_cli_passes_the_lecture_to_the_window(playground, monkeypatch):
     monkeypatch.setitem(sys.modules, "playground.ui.app", window)
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     assert playground("--lecture", "my_deck.json")[0] == 0
-    assert calls[0][1] == {"lecture": "my_deck.json"}
+    assert calls[0][1]["lecture"] == "my_deck.json"

@@ -164,8 +164,10 @@ def test_scripted_mode_prints_its_figures_and_saves_a_screenshot(tmp_path):
     """The one test of the app in a process of its own: start-up, the training process, the figures."""
     shot = tmp_path / "shot.png"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    # 3 s: the training processes' fork server imports torch, torch._dynamo and the trainer before the
+    # first run's process (a comparison's six then start at once), so the first steps come ~0.5 s later
     done = subprocess.run([sys.executable, "-m", "playground", "--preset", "default", "--autorun", "--tab",
-                           "activations", "--exit-after", "2", "--screenshot", str(shot)], capture_output=True,
+                           "activations", "--exit-after", "3", "--screenshot", str(shot)], capture_output=True,
                           text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     figures = json.loads(done.stdout.strip().splitlines()[-1])
