@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QGridLayout, QHeaderView, QPushButton, QTreeWidge
                                QWidget)
 
 from playground.core.run_history import MAX_RUNS, FinishedRun
-from playground.ui.plots.runs import swatch
+from playground.ui.plots.style import swatch
 from playground.ui.run_set import RUN_COLORS
 
 COLUMNS = ("Run", "Train loss", "Val acc", "End", "Settings")

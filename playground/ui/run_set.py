@@ -51,10 +51,6 @@ class RunSet(QObject):
     def running(self) -> bool:
         return any(session.state == RUNNING for session in self.sessions.values())
 
-    @property
-    def finished(self) -> bool:
-        return self.active and all(session.state == FINISHED for session in self.sessions.values())
-
     def start(self, runs: list[tuple[str, Experiment]], running: bool = True) -> None:
         """Train ``runs`` from epoch 0; a comparison under way ends first."""
         self.stop()
@@ -104,6 +100,3 @@ class RunSet(QObject):
             session.deleteLater()
         self.sessions = {}
         self.runs = []
-
-    def processes_alive(self) -> int:
-        return sum(session.alive for session in self.sessions.values())

@@ -14,7 +14,6 @@ from typing import Optional
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from playground.ui.plots import style
@@ -28,13 +27,6 @@ CURVES = (("loss", "train_loss", False), ("loss", "val_loss", True), ("acc", "va
 RATIO_TIP = ("Each run's update/weight ratio: the median over the layers of how much a step changes the weights, "
              "relative to their size. The lecture's rule of thumb: about 1e-3 (the dotted line); far below, the "
              "LR is too low, far above, too high.")
-
-
-def swatch(color: Optional[str]) -> QIcon:
-    """A square of the colour (transparent for None: rows without one keep their text aligned)."""
-    pixmap = QPixmap(16, 16)
-    pixmap.fill(QColor(color) if color else QColor(0, 0, 0, 0))
-    return QIcon(pixmap)
 
 
 class _Run:
@@ -127,8 +119,7 @@ class RunsPlots(QWidget):
         self.frames = 0  # draws so far: the scripted mode's refresh rate
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
-        self._timer.timeout.connect(self._draw)
-        self._timer.start()
+        self._timer.timeout.connect(self._draw)  # runs while there are runs to draw
 
     def set_runs(self, names: list[str], colors: list[str], title: str, epochs: int = 0) -> None:
         """``epochs``: the longest run's, the x axis' end (fixed: a range that changes at every
@@ -145,13 +136,14 @@ class RunsPlots(QWidget):
             self._runs[name] = _Run(name, color, self.plots)
             box = QCheckBox(name)
             box.setObjectName(f"run_{name}")
-            box.setIcon(swatch(color))
+            box.setIcon(style.swatch(color))
             box.setChecked(True)
             box.setToolTip(f"Show or hide the curves of {name}")
             box.toggled.connect(lambda shown, n=name: self.set_shown(n, shown))
             self.legend.addWidget(box)
             self.boxes[name] = box
         self.legend.addStretch(1)
+        self._timer.start()
 
     def add(self, name: str, records: list) -> None:
         run = self._runs.get(name)
@@ -182,6 +174,7 @@ class RunsPlots(QWidget):
             if widget is not None:
                 widget.deleteLater()
         self.boxes = {}
+        self._timer.stop()
         self.title.setText("No comparison: Run ▸ Compare runs… (Ctrl+Shift+K)")
 
     def _draw(self) -> None:

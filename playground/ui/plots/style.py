@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QIcon, QPixmap
 
 from playground.ui.colors import TEXT
 
@@ -278,6 +278,14 @@ def layer_colors(count: int) -> list[QColor]:
     cmap = pg.colormap.get("viridis")
     stops = np.linspace(0.0, 0.8, count) if count > 1 else np.array([0.0])
     return [QColor(c) for c in cmap.map(stops, mode="qcolor")]
+
+
+def swatch(color: Optional[str]) -> QIcon:
+    """A square of the colour for a legend's check box (transparent for None: rows without one keep
+    their text aligned)."""
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(QColor(color) if color else QColor(0, 0, 0, 0))
+    return QIcon(pixmap)
 
 
 def legend_html(names: list[str], colors: list[QColor]) -> str:

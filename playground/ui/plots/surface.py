@@ -16,7 +16,6 @@ from typing import Optional, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
@@ -49,12 +48,6 @@ TIP = ("The loss over two parameters, darker where it is higher (log scale, with
 def path_color(name: str) -> str:
     """An optimizer registered later gets one of the categorical colours."""
     return PATH_COLORS.get(name, colors.CATEGORICAL[OPTIMIZERS.names().index(name) % len(colors.CATEGORICAL)])
-
-
-def swatch(color: str) -> QIcon:
-    pixmap = QPixmap(14, 14)
-    pixmap.fill(QColor(color))
-    return QIcon(pixmap)
 
 
 def log_loss_picture(surface: Surface) -> tuple[np.ndarray, QRectF]:
@@ -248,7 +241,7 @@ class SurfaceView(QWidget):
         for i, entry in enumerate(OPTIMIZERS):
             box = QCheckBox(entry.label)
             box.setObjectName(f"surface_{entry.name}")
-            box.setIcon(swatch(path_color(entry.name)))
+            box.setIcon(style.swatch(path_color(entry.name)))
             box.setToolTip(rich_tip(entry.label, entry.tip))
             box.setChecked(entry.name in optimizers)
             box.toggled.connect(lambda on, name=entry.name: self.trails[name].set_shown(on))
