@@ -15,10 +15,14 @@ from PySide6.QtWidgets import (QGridLayout, QHeaderView, QPushButton, QTreeWidge
                                QWidget)
 
 from playground.core.run_history import MAX_RUNS, FinishedRun
+from playground.ui import colors
 from playground.ui.plots.style import swatch
 from playground.ui.run_set import RUN_COLORS
 
 COLUMNS = ("Run", "Train loss", "Val acc", "End", "Settings")
+# not the live curves' blue and vermillion (train, validation): a baseline must not pass for the run
+BASELINE_COLORS = [c for c in RUN_COLORS if c not in (colors.TRAIN, colors.VALIDATION)]
+NAME_WIDTH = 130  # px: the figures beside it stay in a narrow dock; the whole name is in the tooltip
 
 
 def figure(value, percent: bool = False) -> str:
@@ -45,6 +49,8 @@ class HistoryPanel(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)  # names can be long
+        self.tree.header().resizeSection(0, NAME_WIDTH)
         self.tree.setToolTip("Finished runs, newest first. Tick one to pin it as a faint baseline under the live "
                              "curves; Open brings its experiment back.")
         self.tree.itemChanged.connect(self._on_item_changed)
@@ -109,7 +115,7 @@ class HistoryPanel(QWidget):
 
     def color(self, run: FinishedRun) -> str:
         """A pinned run's colour: by its place among the pinned ones."""
-        return RUN_COLORS[self._pinned.index(run) % len(RUN_COLORS)]
+        return BASELINE_COLORS[self._pinned.index(run) % len(BASELINE_COLORS)]
 
     def select(self, run: FinishedRun) -> None:
         self.tree.setCurrentItem(self.tree.topLevelItem(self.runs.index(run)))
@@ -123,7 +129,8 @@ class HistoryPanel(QWidget):
                                     run.end, run.settings])
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(0, Qt.CheckState.Checked if run in self._pinned else Qt.CheckState.Unchecked)
-            item.setToolTip(0, "Tick to pin it as a faint baseline under the live curves")
+            item.setToolTip(0, f"{run.name}\n{run.settings}\nTick to pin it as a faint baseline under the live "
+                               "curves")
             self.tree.addTopLevelItem(item)
         self.tree.blockSignals(False)
         self._recolor()

@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         self._end: Optional[dict] = None  # the current run's end record
         self._run_epochs: list[dict] = []  # the current run's epoch records: its curves in the history
         self._finished_count = 0
+        self._comparing = ""  # the field the comparison varies
         self._started_at = 0  # the epoch the current run started from (a checkpoint's)
         self._rate_mark = (0.0, 0)
         self._build()
@@ -880,7 +881,7 @@ class MainWindow(QMainWindow):
     # -- the run history ------------------------------------------------------------------------
     def _on_compared_run_finished(self, name: str, exp: Experiment, epochs: list, reason: str) -> None:
         if epochs:
-            self.history.add(from_records(f"{name} ({self.runs_view.title.text()})", exp, epochs, reason))
+            self.history.add(from_records(f"{name} ({self._comparing})", exp, epochs, reason))
 
     def _on_pinned(self, runs: list) -> None:
         self.metrics.set_baselines([(run.name, self.history.color(run), run.curves) for run in runs])
@@ -951,6 +952,7 @@ class MainWindow(QMainWindow):
             self.session.pause()
             self.comparison.pause()
         names = [name for name, _ in runs]
+        self._comparing = what if what != "experiment" else "compared"  # the history's names say it
         title = title or f"{len(names)} runs of “{self.experiment.title or 'this experiment'}”, {what} varied"
         self.runs_view.set_runs(names, [RUN_COLORS[i % len(RUN_COLORS)] for i in range(len(names))], title,
                                 max(exp.train.epochs for _, exp in runs))
