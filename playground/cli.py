@@ -440,35 +440,13 @@ def _transfer_sweep(args) -> int:
     print(result.table())
     runs = f"{len(result.rows)} run" + ("" if len(result.rows) == 1 else "s")
     print(f"{runs} in {result.seconds:.0f} s on {min(args.workers, total)} worker(s)")
-    problem = _draw_sweep(json_path, png_path)
+    problem = _draw_png("playground.ui.plots.sweep", [str(json_path), str(png_path)], png_path)
     if problem:
         print(f"wrote {json_path}")
         print(f"playground: no {png_path}: {problem}", file=sys.stderr)
     else:
         print(f"wrote {json_path}, {png_path}")
     return EXIT_OK  # interrupted too, as a stopped run: what finished is written
-
-
-def _draw_sweep(json_path: Path, png_path: Path) -> str:
-    """Draw the sweep's plot in a process of its own: Qt aborts the whole process where it cannot
-    start (no platform plugin), and the table and the JSON must survive that. "" when drawn, else why not."""
-    import subprocess
-
-    env = dict(os.environ)
-    if not _display_available():
-        env["QT_QPA_PLATFORM"] = "offscreen"  # no screen needed to draw a PNG
-    try:
-        png_path.unlink(missing_ok=True)
-        done = subprocess.run([sys.executable, "-m", "playground.ui.plots.sweep", str(json_path), str(png_path)],
-                              capture_output=True, text=True, env=env, timeout=300)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return f"could not start Qt to draw it ({e})"
-    if done.returncode == 0 and png_path.exists():
-        return ""
-    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
-    # a Python error ends with its message; Qt's abort starts with its reason (then lists plugins)
-    why = (lines[0] if done.returncode < 0 else lines[-1]) if lines else f"exit code {done.returncode}"
-    return f"Qt could not draw it: {why}"
 
 
 def _compare(args) -> int:
@@ -548,7 +526,9 @@ def _comparison_table(result) -> str:
 
 
 def _draw_png(module: str, arguments: list[str], png_path: Path) -> str:
-    """Draw a PNG with ``python -m module arguments`` in a process of its own (see _draw_sweep)."""
+    """Draw a PNG with ``python -m module arguments`` in a process of its own: Qt aborts the whole
+    process where it cannot start (no platform plugin), and the table and the JSON must survive
+    that. "" when drawn, else why not."""
     import subprocess
 
     env = dict(os.environ)
