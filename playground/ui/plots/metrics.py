@@ -80,6 +80,7 @@ class MetricsPlots(QWidget):
         self._companion_name = ""
         self._baselines: list[tuple[str, str, dict]] = []  # finished runs pinned under the live ones
         self._baseline_curves: list[list] = []
+        self._baseline_x = np.zeros(0)
         self._steps_per_epoch = 1
         self._stale = False  # records arrived while the tab was hidden
         self._x_range, self._loss_range, self._lr_span = style.SteppedRange(), style.SteppedRange(), None
@@ -244,6 +245,7 @@ class MetricsPlots(QWidget):
                 curve.setZValue(-2)  # under the batch losses and the live curves
                 curves.append((curve, item))
             self._baseline_curves.append(curves)
+        self._draw_baselines()
         self._redraw_all()
 
     def baseline_data(self, name: str, figure: str) -> tuple[np.ndarray, np.ndarray]:
@@ -253,8 +255,9 @@ class MetricsPlots(QWidget):
         x, y = curve.getOriginalDataset()
         return (np.empty(0), np.empty(0)) if x is None else (np.array(x), np.array(y))
 
-    def _draw_baselines(self) -> np.ndarray:
-        """Draw the pinned runs against the chosen x; returns their x values (for the ranges)."""
+    def _draw_baselines(self) -> None:
+        """Draw the pinned runs against the chosen x: when they change or the x axis does, not with
+        every frame of the live run (they do not move)."""
         unit = X_AXES[self.x_axis.currentText()]
         xs = []
         for (_, _, figures), curves in zip(self._baselines, self._baseline_curves):
@@ -262,7 +265,7 @@ class MetricsPlots(QWidget):
             for (curve, _), name in zip(curves, ("train_loss", "val_loss", "val_acc")):
                 style.draw(curve, x, np.array(figures[name], dtype=float), dots=False)
             xs.append(x)
-        return np.concatenate(xs) if xs else np.zeros(0)
+        self._baseline_x = np.concatenate(xs) if xs else np.zeros(0)  # the ranges reach them too
 
     def clear(self) -> None:
         """A new run: forget the old one's points, titles and ranges; keep every item."""
@@ -338,7 +341,7 @@ class MetricsPlots(QWidget):
         for name in ("train_loss", "val_loss"):
             style.draw(self._companion_curves[name], companion_x, self._companion.column(COLUMN[name]))
         style.draw(self.batch_curve, batch_x, self._batches.column(1), dots=False)
-        self._fit_ranges(x, batch_x, self._draw_baselines())
+        self._fit_ranges(x, batch_x, self._baseline_x)
         self._secondary.throttle()
 
     def _redraw_secondary(self) -> None:
@@ -420,4 +423,5 @@ class MetricsPlots(QWidget):
                                               **{"font-size": f"{style.FONT_PT}pt", "color": colors.TEXT})
         self._x_range = style.SteppedRange()
         self._place_markers()
+        self._draw_baselines()
         self._redraw_all()  # the user's click: all three at once
