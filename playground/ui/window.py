@@ -958,7 +958,7 @@ class MainWindow(QMainWindow):
                                 max(exp.train.epochs for _, exp in runs))
         self.run_set.start(runs, running=running)  # after the curves exist: its processes start at once
         self.show_tab("runs")
-        self.play_action.setText("Pause" if running else "Play")
+        self._on_state(self.session.state)  # the toolbar drives the runs now, whatever the window's run did
         self.banner.show_message("info", f"Comparing {len(names)} runs ({what}): Play, Pause, Step and Reset drive "
                                          "them all.", (("End the comparison", self.end_comparison),))
 

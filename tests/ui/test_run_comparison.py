@@ -125,3 +125,20 @@ def test_a_comparison_of_experiment_files_from_the_dialog(qtbot, settings, tmp_p
     assert not dialog.isVisible() and window.runs_view.shown() == ["slow", "fast"]
     qtbot.waitUntil(lambda: all_finished(window), timeout=WAIT_MS)
     assert [exp.optim.lr for _, exp in window.run_set.runs] == [0.003, 0.3]
+
+
+def test_after_a_finished_run_the_toolbar_drives_the_comparison(qtbot, settings):
+    """Found driving it with xdotool: once the window's own run had finished, Step stayed disabled
+    and S did nothing to the comparison's runs."""
+    window = open_window(qtbot, settings)
+    window.apply_changes({"train.epochs": 2})
+    window.play_action.trigger()
+    qtbot.waitUntil(lambda: window.session.state == FINISHED, timeout=WAIT_MS)
+    assert not window.step_action.isEnabled()
+    runs = vary(window.experiment.with_changes({"train.epochs": 500}), "optim.name", ["sgd", "adam"])
+    window.start_comparison(runs, "optim.name", running=False)
+    assert window.step_action.isEnabled() and window.play_action.text() == "Play"
+    qtbot.waitUntil(lambda: all(s.ready for s in window.run_set.sessions.values()), timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: all(s.at_step == 1 for s in window.run_set.sessions.values()), timeout=WAIT_MS)
+    window.end_comparison()
