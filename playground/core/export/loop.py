@@ -79,8 +79,7 @@ def _main_code(ctx: _Context) -> str:
         "if not math.isfinite(loss):",
         "    if rank == 0:",
         '        print(f"loss diverged (became {loss}) at step {step}, epoch {epoch + 1}")',
-        "    stop_distributed()",
-        "    return 3",
+        "    return stop_distributed(3)",
         "step += 1",
     ]
     batches, generators = _batch_lines(ctx, steps)
@@ -112,8 +111,7 @@ def _main_code(ctx: _Context) -> str:
                 net.train()$batches
                 if rank == 0:
                     report(epoch + 1, lr, net, x_train, y_train, x_val, y_val)
-            stop_distributed()
-            return 0
+            return stop_distributed(0)
     ''', data=_data_arg(ctx), generators=_more(generators, " " * 4), note=_more(note, " " * 12),
                  batches=_more(batches, " " * 8))
     return _section("the training loop", [code])
