@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QPushButton
 
 from playground.core.compare import vary
 from playground.ui.compare_dialog import CompareDialog
+from playground.ui.plots.runs import RunsPlots
 from playground.ui.session import FINISHED
 from tests.ui.window_helpers import WAIT_MS, open_window
 
@@ -142,3 +143,31 @@ def test_after_a_finished_run_the_toolbar_drives_the_comparison(qtbot, settings)
     qtbot.keyClick(window, Qt.Key.Key_S)
     qtbot.waitUntil(lambda: all(s.at_step == 1 for s in window.run_set.sessions.values()), timeout=WAIT_MS)
     window.end_comparison()
+
+
+def test_each_log_axis_of_the_runs_tab_holds_the_runs_with_numbers_to_read(qtbot):
+    """At the size the Runs tab gets in a 1280x720 window: each log axis ends at the 1-2-5 marks
+    around the runs' values and shows at least two numbers (whole decades put the losses of an LR
+    trio, 0.3 to 1.3, in a third of the plot under one label, '1')."""
+    view = RunsPlots()
+    qtbot.addWidget(view)
+    view.resize(570, 300)
+    view.show()
+    view.set_runs(["lr=1e-4", "lr=0.03", "lr=3"], ["#0072b2", "#d55e00", "#009e73"], "3 runs", epochs=10)
+    rng = np.random.default_rng(0)
+    for name, lr, losses in (("lr=1e-4", 1e-4, np.linspace(0.7, 0.69, 11)), ("lr=0.03", 0.03, np.linspace(0.7, 0.3, 11)),
+                             ("lr=3", 3.0, rng.uniform(0.6, 1.3, 11))):
+        view.add(name, [{"type": "ready", "steps_per_epoch": 25}])
+        view.add(name, [{"type": "epoch", "epoch": e, "train_loss": float(loss), "val_loss": float(loss) * 1.05,
+                         "val_acc": 0.5, "lr": lr} for e, loss in enumerate(losses)])
+        view.add(name, [{"type": "probe", "step": 25 * e, "layers": [{"update_ratio": lr / 10 * (1 + e / 10)}]}
+                        for e in range(1, 11)])
+    qtbot.waitUntil(lambda: view.frames > 0)
+    low, high = (10 ** v for v in view.plots["loss"].viewRange()[1])
+    assert 0.15 < low < 0.2 and 2 < high < 2.5  # 0.2 to 2, padded (whole decades: 0.1 to 10)
+    low, high = (10 ** v for v in view.plots["lr"].viewRange()[1])
+    assert 5e-5 < low < 1e-4 and 3 < high < 10  # 1e-4 to 5, padded
+    for plot in ("loss", "lr", "ratio"):
+        axis = view.plots[plot].getAxis("left")
+        labelled = axis.tickValues(*view.plots[plot].viewRange()[1], axis.geometry().height())[0][1]
+        assert len(labelled) >= 2, (plot, axis.geometry().height(), labelled)

@@ -87,7 +87,7 @@ class RunsPlots(QWidget):
         self.title.setWordWrap(True)
         self.legend = QHBoxLayout()
         self.legend.setSpacing(12)
-        self.loss_plot = style.plot_widget("Loss", "epoch", None, "Each run's training loss (solid) and validation "
+        self.loss_plot = style.plot_widget("Loss", None, None, "Each run's training loss (solid) and validation "
                                            "loss (dashed), log scale: runs that differ by 100x still share the plot")
         self.loss_plot.getPlotItem().setLogMode(y=True)
         self.acc_plot = style.plot_widget("Validation accuracy", None, None, "Each run's validation accuracy")
@@ -101,20 +101,23 @@ class RunsPlots(QWidget):
                       "lr": self.lr_plot.getPlotItem(), "ratio": self.ratio_plot.getPlotItem()}
         for item in self.plots.values():
             style.fast_curves(item)
-        grid = QGridLayout()
-        grid.addWidget(self.loss_plot, 0, 0, 1, 3)
-        grid.addWidget(self.acc_plot, 1, 0)
-        grid.addWidget(self.lr_plot, 1, 1)
-        grid.addWidget(self.ratio_plot, 1, 2)
-        grid.setRowStretch(0, 3)
-        grid.setRowStretch(1, 2)
+        grid = QGridLayout()  # 2 x 2: at 1280x720 a row of three left each plot 45 px of height
+        grid.addWidget(self.loss_plot, 0, 0)
+        grid.addWidget(self.acc_plot, 0, 1)
+        grid.addWidget(self.lr_plot, 1, 0)
+        grid.addWidget(self.ratio_plot, 1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.title)
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
+        self.x_axis = QLabel("x axis: epoch")  # said once here: an axis title under each plot took a third of it
+        self.x_axis.hide()
+        heading.addWidget(self.x_axis)
+        layout.addLayout(heading)
         layout.addLayout(self.legend)
         layout.addLayout(grid, 1)
         self._runs: dict[str, _Run] = {}
-        self._decades: dict[str, Optional[tuple[float, float]]] = {"loss": None, "lr": None, "ratio": None}
+        self._spans: dict[str, Optional[tuple[float, float]]] = {"loss": None, "lr": None, "ratio": None}
         self.boxes: dict[str, QCheckBox] = {}
         self.frames = 0  # draws so far: the scripted mode's refresh rate
         self._timer = QTimer(self)
@@ -131,7 +134,7 @@ class RunsPlots(QWidget):
             if epochs:
                 item.setXRange(0, epochs, padding=0.02)
         self.plots["acc"].setYRange(0, 1, padding=0.02)
-        self._decades = {"loss": None, "lr": None, "ratio": None}
+        self._spans = {"loss": None, "lr": None, "ratio": None}
         for name, color in zip(names, colors):
             self._runs[name] = _Run(name, color, self.plots)
             box = QCheckBox(name)
@@ -143,6 +146,7 @@ class RunsPlots(QWidget):
             self.legend.addWidget(box)
             self.boxes[name] = box
         self.legend.addStretch(1)
+        self.x_axis.show()
         self._timer.start()
 
     def add(self, name: str, records: list) -> None:
@@ -176,6 +180,7 @@ class RunsPlots(QWidget):
         self.boxes = {}
         self._timer.stop()
         self.title.setText("No comparison: Run ▸ Compare runs… (Ctrl+Shift+K)")
+        self.x_axis.hide()
 
     def _draw(self) -> None:
         dirty = [run for run in self._runs.values() if run.dirty]
@@ -184,20 +189,31 @@ class RunsPlots(QWidget):
         for run in dirty:
             run.draw()
         for plot, fields in (("loss", ("train_loss", "val_loss")), ("lr", ("lr",))):
-            self._fit_decades(plot, [run.history.column(COLUMN[f]) for run in self._runs.values() for f in fields])
-        self._fit_decades("ratio", [run.ratios.column(1) for run in self._runs.values()] + [np.array([1e-3])])
+            self._fit_log_range(plot, [run.history.column(COLUMN[f]) for run in self._runs.values() for f in fields])
+        self._fit_log_range("ratio", [run.ratios.column(1) for run in self._runs.values()] + [np.array([1e-3])])
         self.frames += 1
 
-    def _fit_decades(self, plot: str, columns: list[np.ndarray]) -> None:
-        """A log axis from the decade below the runs' lowest value to the one above their highest:
-        it moves when a curve crosses a decade, not at every point."""
+    def _fit_log_range(self, plot: str, columns: list[np.ndarray]) -> None:
+        """A log axis from the 1-2-5 mark below the runs' lowest value to the one above their highest
+        (0.2 to 2 for losses between 0.3 and 1.3; whole decades left two thirds of a short plot
+        empty): it moves when a curve crosses a mark, not at every point."""
         values = np.concatenate(columns) if columns else np.zeros(0)
         values = values[np.isfinite(values) & (values > 0)]
         if not values.size:
             return
-        decades = (float(np.floor(np.log10(values.min()))), float(np.ceil(np.log10(values.max()))))
-        if decades[1] <= decades[0]:
-            decades = (decades[0], decades[0] + 1)
-        if decades != self._decades.get(plot):
-            self._decades[plot] = decades
-            self.plots[plot].setYRange(*decades, padding=0.02)
+        span = (_mark(float(values.min()), below=True), _mark(float(values.max()), below=False))
+        if span[1] <= span[0]:
+            span = (span[0], _mark(10 ** span[0] * 1.5, below=False))
+        if span != self._spans.get(plot):
+            self._spans[plot] = span
+            self.plots[plot].setYRange(*span, padding=0.05)  # a constant LR off the frame
+
+
+def _mark(value: float, below: bool) -> float:
+    """log10 of the nearest of ..., 0.1, 0.2, 0.5, 1, 2, 5, 10, ... below (or above) a positive value."""
+    decade = np.floor(np.log10(value))
+    marks = [decade + np.log10(m) for m in (1, 2, 5, 10)]
+    at = np.log10(value)
+    if below:
+        return float(max(m for m in marks if m <= at + 1e-12))
+    return float(min(m for m in marks if m >= at - 1e-12))

@@ -77,10 +77,10 @@ def compact_number(value: float, step: float, unit: float = 1.0, suffix: str = "
     return f"{value / unit:.{decimals}f}{suffix}"
 
 
-def nice_step(least: float) -> float:
-    """The smallest 1, 2 or 5 times a power of ten that is >= ``least`` (> 0)."""
+def nice_step(least: float, factors=(1.0, 2.0, 5.0)) -> float:
+    """The smallest 1, 2 or 5 (or ``factors``) times a power of ten that is >= ``least`` (> 0)."""
     power = 10.0 ** floor(log10(least))
-    for factor in (1.0, 2.0, 5.0, 10.0):
+    for factor in (*factors, 10.0):
         if factor * power >= least * (1 - 1e-9):
             return factor * power
     return 10.0 * power
@@ -149,11 +149,11 @@ class CompactAxis(pg.AxisItem):
 
 class LogAxis(CompactAxis):
     """A y axis whose log mode labels plain numbers (0.002, 1e-05), as many as the pixels hold: every
-    decade's 1, 2, 3 and 5 on a tall axis or a span under a decade, every decade or every few
+    decade's 1, 2, 3 and 5 on a tall axis or a span under a decade, 1 and 3, every decade or every few
     decades on a short one. Its work is bounded by the pixels, not by the number of decades (a
     huge range once kept pyqtgraph's own log ticks busy for minutes)."""
 
-    MARKS = ((1, 2, 3, 5), (1, 2, 5), (1,))  # finest first
+    MARKS = ((1, 2, 3, 5), (1, 2, 5), (1, 3), (1,))  # finest first; (1, 3): two numbers on a short axis
 
     def tickValues(self, minVal, maxVal, size):
         """In log mode only ours: pyqtgraph would first make linear ticks, then throw them away."""
@@ -167,15 +167,19 @@ class LogAxis(CompactAxis):
             return []
         per_decade = size / (hi - lo)
         room = self._room(["0.0005"])
-        inner = room / 3 / per_decade  # no label cut in half at an end of a short axis
+        # no label cut in half at the bottom of a short axis, over the x axis' numbers; at the top
+        # it may stand out half its height (pyqtgraph draws 15 px past the end), beside the title
+        inner = room / 3 / per_decade
         labelled = []
         for marks in self.MARKS:
             if per_decade * min(np.diff(np.log10([*marks, 10]))) >= room:
-                labelled = self._marks(lo + inner, hi - inner, marks, 1)
+                labelled = self._marks(lo + inner, hi, marks, 1)
                 if labelled:
                     break
-        if not labelled:  # not even one label a decade fits: one every few decades
-            labelled = self._marks(lo + inner, hi - inner, (1,), max(1, int(nice_step(room / per_decade))))
+        if not labelled:  # not even one label a decade fits: one every few decades, from where most fit
+            every = max(1, int(nice_step(room / per_decade, (1.0, 2.0, 3.0, 5.0))))
+            labelled = max((self._marks(lo + inner, hi, (1,), every, start) for start in range(min(every, 10))),
+                           key=len)
         if not labelled:  # a span between two marks: the 1..9 x 10^k nearest its middle
             middle = (lo + hi) / 2
             labelled = sorted(self._marks(lo, hi, range(1, 10), 1), key=lambda v: abs(v - middle))[:1]
@@ -183,9 +187,9 @@ class LogAxis(CompactAxis):
         return [(1.0, labelled), (None, [v for v in minor if v not in labelled])]
 
     @staticmethod
-    def _marks(lo: float, hi: float, marks, every: int) -> list[float]:
-        """log10 of marks x 10^k within [lo, hi], for every ``every``-th decade k."""
-        first = floor(lo / every) * every
+    def _marks(lo: float, hi: float, marks, every: int, start: int = 0) -> list[float]:
+        """log10 of marks x 10^k within [lo, hi], for every ``every``-th decade k from ``start``."""
+        first = floor((lo - start) / every) * every + start
         return [float(k + log10(m)) for k in range(first, ceil(hi) + 1, every) for m in marks
                 if lo <= k + log10(m) <= hi]
 
