@@ -173,8 +173,12 @@ class MainWindow(QMainWindow):
         self.runs_view = RunsPlots()
         self.surfaces: Optional[SurfaceView] = None  # made when its tab is first shown: most sessions never do
         # scrolled where the tab is narrower than its controls: it never widens the window
-        self.surface_scroll = self._scrolled(QWidget(), "surface_scroll")
-        self.plot_tabs.addTab(self.surface_scroll, "Surfaces")
+        # no scroll area: one would size the view to its preferred height (its wrapped tip label asks
+        # for height-for-width), twice what a 1280x720 window has, and hide the legend below a scroll
+        self.surface_tab = QWidget()
+        self.surface_tab.setObjectName("surface_tab")
+        QVBoxLayout(self.surface_tab).setContentsMargins(0, 0, 0, 0)
+        self.plot_tabs.addTab(self.surface_tab, "Surfaces")
         self.plot_tabs.currentChanged.connect(self._make_surfaces)
         self.plot_tabs.setTabToolTip(2, "The optimizers racing over two-parameter loss surfaces (a ravine, a saddle, "
                                         "Rosenbrock, a local minimum): the lecture's animated figure, with the "
@@ -522,7 +526,8 @@ class MainWindow(QMainWindow):
         if index != TABS["surfaces"] or self.surfaces is not None:
             return
         self.surfaces = SurfaceView()
-        self.surface_scroll.setWidget(self.surfaces)
+        self.surface_tab.layout().addWidget(self.surfaces)
+        self.surfaces.show()  # a child added to a shown widget stays hidden until told
         add_picture_actions(self.surfaces.plot, self, lambda parent: self._ask_picture_path(parent))
 
     def _fit_toolbar(self) -> None:

@@ -19,6 +19,7 @@ from playground.core.registry import Entry
 from playground.core.surfaces import SURFACES
 from playground.ui.plots.surface import DEFAULT_OPTIMIZERS, SurfaceView
 from tests.ui.plot_helpers import save_png, view_to_pixel
+from tests.ui.window_helpers import open_window
 
 FIRST_PLAY_MS = 30_000  # the child process may first have to start the fork server and import torch
 SIZE = (900, 650)
@@ -170,3 +171,18 @@ def test_the_window_process_never_imports_torch():
             "v.shutdown(); assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60,
                    env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+
+
+def test_the_whole_view_fits_the_tab_of_a_1280x720_window(qtbot, settings):
+    """No scrolling to find the legend: the plot, every optimizer's box and the tip lie inside the
+    Surfaces tab of a 1280x720 window (in a scroll area the view took its preferred height, twice
+    the tab's, and the legend and tip sat below the fold)."""
+    window = open_window(qtbot, settings)
+    window.show_tab("surfaces")
+    qtbot.waitUntil(lambda: window.surfaces is not None and window.surfaces.isVisible())
+    tab = window.plot_tabs.currentWidget()
+    inside = tab.rect()
+    for widget in [window.surfaces.plot, window.surfaces.tip_label, *window.surfaces.checks.values()]:
+        corner = widget.mapTo(tab, widget.rect().bottomRight())
+        assert widget.isVisible() and inside.contains(corner), (widget.objectName(), corner, inside)
+    assert window.surfaces.plot.height() >= 120

@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
 from playground.core.optimizers import OPTIMIZERS
@@ -235,10 +235,9 @@ class SurfaceView(QWidget):
         controls.addWidget(self.play_button)
         controls.addWidget(self.reset_button)
         self.checks: dict[str, QCheckBox] = {}
-        legend = QGridLayout()
+        legend = QVBoxLayout()  # a column beside the plot: the plot keeps the height a short window has
         legend.setContentsMargins(0, 0, 0, 0)
-        columns = (len(self.trails) + 1) // 2
-        for i, entry in enumerate(OPTIMIZERS):
+        for entry in OPTIMIZERS:
             box = QCheckBox(entry.label)
             box.setObjectName(f"surface_{entry.name}")
             box.setIcon(style.swatch(path_color(entry.name)))
@@ -247,14 +246,17 @@ class SurfaceView(QWidget):
             box.toggled.connect(lambda on, name=entry.name: self.trails[name].set_shown(on))
             self.trails[entry.name].set_shown(box.isChecked())
             self.checks[entry.name] = box
-            legend.addWidget(box, i // columns, i % columns)
+            legend.addWidget(box)
         self.tip_label = hint_label("", "surface_tip")
         self.status_label = QLabel()
         self.status_label.setObjectName("surface_status")
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
-        layout.addWidget(self.plot, 1)
-        layout.addLayout(legend)
+        legend.addStretch(1)
+        middle = QHBoxLayout()
+        middle.addWidget(self.plot, 1)
+        middle.addLayout(legend)
+        layout.addLayout(middle, 1)
         layout.addWidget(self.tip_label)
         layout.addWidget(self.status_label)
 
