@@ -59,6 +59,16 @@ def test_on_the_ravine_sgd_zigzags_and_momentum_gets_closer():
     assert momentum_flips <= 18
 
 
+def test_the_ravine_tip_says_what_a_higher_lr_shows():
+    """The tip invites a higher LR: at 0.038 SGD's bounce across is still 0.12 wide after 20 steps
+    (at the ravine's 0.025 it is under 0.01 after 5), and Nesterov diverges above 0.027."""
+    assert SURFACES["ravine"].lr == 0.025 and "0.038" in SURFACES.entry("ravine").tip
+    calm, bouncing = (np.abs(optimizer_path("ravine", "sgd", lr=lr, steps=20).positions[:, 1]) for lr in (0.025, 0.038))
+    assert calm[5] < 0.01 and bouncing[20] > 0.1
+    assert not optimizer_path("ravine", "nesterov", lr=0.026, steps=200).diverged
+    assert optimizer_path("ravine", "nesterov", lr=0.028, steps=200).diverged
+
+
 def test_adaptive_steps_leave_the_saddle_long_before_sgd():
     def off_the_saddle(positions):
         return np.abs(positions[:, 1]) > 0.5
