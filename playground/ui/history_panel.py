@@ -19,10 +19,9 @@ from playground.ui import colors
 from playground.ui.plots.style import swatch
 from playground.ui.run_set import RUN_COLORS
 
-COLUMNS = ("Run", "Train loss", "Val acc", "End", "Settings")
+COLUMNS = ("Run", "Train loss", "Val acc")
 # not the live curves' blue and vermillion (train, validation): a baseline must not pass for the run
 BASELINE_COLORS = [c for c in RUN_COLORS if c not in (colors.TRAIN, colors.VALIDATION)]
-NAME_WIDTH = 130  # px: the figures beside it stay in a narrow dock; the whole name is in the tooltip
 
 
 def figure(value, percent: bool = False) -> str:
@@ -49,8 +48,11 @@ class HistoryPanel(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)  # names can be long
-        self.tree.header().resizeSection(0, NAME_WIDTH)
+        # the name over the settings, in what the figures leave of a narrow dock (settings in a column of
+        # their own sat out of sight, behind a horizontal scroll); a run that did not complete says so
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.tree.setToolTip("Finished runs, newest first. Tick one to pin it as a faint baseline under the live "
                              "curves; Open brings its experiment back.")
         self.tree.itemChanged.connect(self._on_item_changed)
@@ -125,8 +127,9 @@ class HistoryPanel(QWidget):
         self.tree.clear()
         for run in self.runs:
             final = run.final
-            item = QTreeWidgetItem([run.name, figure(final.get("train_loss")), figure(final.get("val_acc"), True),
-                                    run.end, run.settings])
+            title = run.name if run.end == "completed" else f"{run.name} ({run.end})"
+            item = QTreeWidgetItem([f"{title}\n{run.settings}", figure(final.get("train_loss")),
+                                    figure(final.get("val_acc"), True)])
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(0, Qt.CheckState.Checked if run in self._pinned else Qt.CheckState.Unchecked)
             item.setToolTip(0, f"{run.name}\n{run.settings}\nTick to pin it as a faint baseline under the live "

@@ -32,7 +32,7 @@ def test_a_finished_run_is_kept_with_its_final_figures(qtbot, settings):
     assert run.curves["epoch"] == list(range(EPOCHS + 1)) and run.end == "completed"
     assert run.settings.startswith("adam") and "circle" in run.settings
     row = window.history.tree.topLevelItem(0)
-    assert row.text(0) == run.name and row.text(3) == "completed"
+    assert row.text(0) == f"{run.name}\n{run.settings}"  # the settings under the name, in sight in a narrow dock
 
 
 def test_a_pinned_run_stays_under_the_next_runs_curves_until_unpinned_or_deleted(qtbot, settings):
