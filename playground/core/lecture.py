@@ -17,8 +17,12 @@ A deck is a JSON file (at most 1 MB, at most 99 steps)::
                                                   (relative to the deck file's folder)
           "experiment": {...},                    OR the experiment itself: exactly one of the two
           "set": {"optim.lr": 0.01},              optional: fields changed by path (as --set does)
+          "compare": "optim.lr=0.0001,0.1,3",     optional: runs side by side instead of one, one per
+                                                  value of the field (as --compare does); the step's
+                                                  experiment is what they vary
           "tab": "activations",                   optional: the plots shown, "loss" (default),
-                                                  "activations" or "surfaces"
+                                                  "activations" or "surfaces"; "runs" (the default
+                                                  of a compare step, and only there)
           "autoplay": true,                       optional, default true: train when the step opens
           "expect": [{"measure": "act_std_ratio", "below": 1e-3}]
                                                   optional: the phenomenon in numbers
@@ -29,7 +33,9 @@ A deck is a JSON file (at most 1 MB, at most 99 steps)::
 An expectation names a measure of the step's headless run (phenomena.MEASURES: ``val_acc``,
 ``gap``, ``act_std_ratio``, ...) and one or more bounds, all strict: ``"below": x``, ``"above": x``,
 ``"below_step": ID`` and ``"above_step": ID`` (the same measure of another step of the deck). The
-measure ``advice`` takes ``"rule": NAME``, a coach rule, and is then expected to fire.
+measure ``advice`` takes ``"rule": NAME``, a coach rule, and is then expected to fire. In a step
+that compares runs, every expectation names the run it measures (``"run": "lr=3"``) and may bound it
+by another run of the step (``"below_run"``, ``"above_run"``); another step cannot bound by it.
 
 Unknown keys are refused (a typo must not pass silently), and the whole deck is checked on load,
 every step's experiment built, so that a mistake shows when the deck opens, not at step 17. Every
@@ -50,6 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
+from playground.core.compare import Run, parse_vary, vary
 from playground.core.errors import SpecError
 from playground.core.paths import resources_dir
 from playground.core.phenomena import Expectation, Figure
@@ -61,9 +68,9 @@ DEFAULT_DECK = "training_neural_networks"
 MAX_DECK_BYTES = 1_000_000
 MAX_STEPS = 99
 MAX_TEXT_LINES = 3
-TABS = ("loss", "activations", "surfaces")
+TABS = ("loss", "activations", "surfaces", "runs")
 DECK_KEYS = ("deck", "title", "source", "steps")
-STEP_KEYS = ("id", "title", "text", "watch", "preset", "experiment", "set", "tab", "autoplay", "expect")
+STEP_KEYS = ("id", "title", "text", "watch", "preset", "experiment", "set", "compare", "tab", "autoplay", "expect")
 STEP_ID = re.compile(r"[a-z0-9_]+")
 
 
@@ -81,6 +88,8 @@ class Step:
     tab: str
     autoplay: bool
     expect: tuple[Expectation, ...]
+    compared: str = ""  # the field a compare step varies
+    runs: tuple[Run, ...] = ()  # a compare step's runs: (name, experiment), trained side by side
 
 
 @dataclass(frozen=True)
@@ -168,10 +177,11 @@ class _DeckReader:
         if len(steps) > MAX_STEPS:
             raise self.fail("steps", f"at most {MAX_STEPS} steps, got {len(steps)}")
         ids = self.step_ids(steps)
+        single = [step_id for raw_step, step_id in zip(steps, ids) if "compare" not in raw_step]
         built = []
         for number, (raw_step, step_id) in enumerate(zip(steps, ids), start=1):
             self.where = f"step {number} ({json.dumps(step_id)}): "
-            built.append(self.step(raw_step, step_id, ids))
+            built.append(self.step(raw_step, step_id, single))
         return Deck(title, source, self.path, tuple(built))
 
     def step_ids(self, steps: list) -> list[str]:
@@ -194,6 +204,7 @@ class _DeckReader:
         return ids
 
     def step(self, raw: dict, step_id: str, ids: list[str]) -> Step:
+        """``ids``: the steps of one run, which an expectation may bound by."""
         self.refuse_unknown(raw, STEP_KEYS)
         title = self.line(raw.get("title"), "title")
         text = raw.get("text")
@@ -203,24 +214,39 @@ class _DeckReader:
         for i, line in enumerate(lines):
             self.line(line, f"text[{i}]" if isinstance(text, list) else "text")
         watch = self.line(raw.get("watch"), "watch")
-        tab = raw.get("tab", "loss")
+        tab = raw.get("tab", "runs" if "compare" in raw else "loss")
         if tab not in TABS:
             raise self.fail("tab", f"must be one of {', '.join(f'{t!r}' for t in TABS)}, got {tab!r}")
+        if tab == "runs" and "compare" not in raw:
+            raise self.fail("tab", "\"runs\" shows compared runs: give the step a \"compare\"")
         autoplay = raw.get("autoplay", True)
         if not isinstance(autoplay, bool):
             raise self.fail("autoplay", f"must be true or false, got {autoplay!r}")
         experiment = self.experiment(raw)
         experiment.title = title
+        compared, runs = self.compare(raw["compare"], experiment) if "compare" in raw else ("", [])
         expect = raw.get("expect", [])
         if not isinstance(expect, list):
             raise self.fail("expect", "must be a list of expectations")
         expectations = []
         for i, item in enumerate(expect):
             try:
-                expectations.append(Expectation.from_dict(item, ids, step_id))
+                expectations.append(Expectation.from_dict(item, ids, step_id, [name for name, _ in runs]))
             except SpecError as e:
                 raise self.fail(f"expect[{i}]" + (f".{e.path}" if e.path else ""), e.problem) from None
-        return Step(step_id, title, tuple(lines), watch, experiment, tab, autoplay, tuple(expectations))
+        return Step(step_id, title, tuple(lines), watch, experiment, tab, autoplay, tuple(expectations),
+                    compared, tuple(runs))
+
+    def compare(self, value: Any, experiment: Experiment) -> tuple[str, list[Run]]:
+        """``"PATH=V1,V2,..."``: the field and its runs, each checked as a comparison checks them."""
+        if not isinstance(value, str):
+            raise self.fail("compare", f"must be a string like \"optim.lr=0.0001,0.1,3\", got {value!r}")
+        try:
+            path, values = parse_vary(value)
+            return path, vary(experiment, path, values)
+        except SpecError as e:
+            problem = str(e).removeprefix("--vary ").replace("--vary wants", "wants")
+            raise self.fail("compare", problem) from None
 
     def experiment(self, raw: dict) -> Experiment:
         """The preset, file or inline experiment, with the step's "set" applied."""
@@ -294,9 +320,16 @@ def check_deck(deck: Deck, steps: Optional[Iterable[str]] = None,
 
     results = []
     for step in chosen:
-        records = run_of(step.id)
-        figures = [f for e in step.expect for f in e.figures(records, run_of)]
-        _, seconds, end = runs[step.id]
+        if step.runs:  # one after another here; the window trains them side by side
+            trained = {name: _train(exp) for name, exp in step.runs}
+            figures = [f for e in step.expect for f in e.figures([], run_of, lambda name: trained[name][0])]
+            seconds = sum(t[1] for t in trained.values())
+            ends = {t[2] for t in trained.values()}
+            end = "error" if "error" in ends else f"{len(trained)} runs: {', '.join(sorted(ends))}"
+        else:
+            records = run_of(step.id)
+            figures = [f for e in step.expect for f in e.figures(records, run_of)]
+            _, seconds, end = runs[step.id]
         result = StepResult(step, tuple(figures), seconds, end)
         results.append(result)
         if on_result is not None:

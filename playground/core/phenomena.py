@@ -142,18 +142,18 @@ def measure_value(name: str, records: Records, rule: Optional[str] = None) -> fl
     return measure.compute(records, rule) if measure.takes_rule else measure.compute(records)
 
 
-BOUND_KEYS = ("below", "above", "below_step", "above_step")
-EXPECTATION_KEYS = ("measure", "rule", *BOUND_KEYS)
+BOUND_KEYS = ("below", "above", "below_step", "above_step", "below_run", "above_run")
+EXPECTATION_KEYS = ("measure", "rule", "run", *BOUND_KEYS)
 
 
 @dataclass(frozen=True)
 class Figure:
     """One bound of an expectation, checked: ``value`` against ``bound`` (another step's when ``against``)."""
-    label: str  # the measure, ``advice:<rule>`` for advice
+    label: str  # the measure, ``advice:<rule>`` for advice; ``lr=3: loss`` for a compared run's
     value: float
     relation: str  # "below" or "above"
     bound: float
-    against: Optional[str]  # the step whose measure is the bound
+    against: Optional[str]  # the step (or the compared run) whose measure is the bound
     ok: bool
 
     def text(self) -> str:
@@ -170,11 +170,16 @@ class Expectation:
     above: Optional[float] = None
     below_step: Optional[str] = None
     above_step: Optional[str] = None
+    below_run: Optional[str] = None
+    above_run: Optional[str] = None
+    run: Optional[str] = None  # in a step that compares runs: the run measured
 
     @classmethod
-    def from_dict(cls, raw: Any, step_ids: Collection[str], own_id: str) -> "Expectation":
-        """Checked against the measures, the coach's rules and the deck's other steps; a problem is
-        a SpecError whose path is relative to the expectation (``measure``, ``below_step``)."""
+    def from_dict(cls, raw: Any, step_ids: Collection[str], own_id: str,
+                  run_names: Collection[str] = ()) -> "Expectation":
+        """Checked against the measures, the coach's rules, the deck's steps of one run
+        (``step_ids``) and, in a step that compares runs, its runs' names; a problem is a SpecError
+        whose path is relative to the expectation (``measure``, ``below_step``)."""
         if not isinstance(raw, dict):
             raise SpecError("", "must be an object like {\"measure\": \"val_acc\", \"above\": 0.9}")
         unknown = [key for key in raw if key not in EXPECTATION_KEYS]
@@ -200,22 +205,44 @@ class Expectation:
             if raw[key] == own_id:
                 raise SpecError(key, "compares the step with itself; name another step")
             if raw[key] not in step_ids:
-                raise SpecError(key, f"no step {raw[key]!r} in this deck")
+                raise SpecError(key, f"no step {raw[key]!r} in this deck that trains one run")
+        cls._check_runs(raw, run_names)
         if not any(key in raw for key in BOUND_KEYS) and rule is None:
             raise SpecError("", f"give at least one of {', '.join(BOUND_KEYS)}")
-        return cls(measure, rule, *(raw.get(key) for key in BOUND_KEYS))
+        return cls(measure, rule, *(raw.get(key) for key in BOUND_KEYS), raw.get("run"))
+
+    @staticmethod
+    def _check_runs(raw: dict, run_names: Collection[str]) -> None:
+        keys = [key for key in ("run", "below_run", "above_run") if key in raw]
+        if not run_names:
+            if keys:
+                raise SpecError(keys[0], "only a step that compares runs names a run")
+            return
+        if "run" not in raw:
+            raise SpecError("run", f"a step that compares runs measures one of them: {', '.join(run_names)}")
+        for key in keys:
+            if raw[key] not in run_names:
+                raise SpecError(key, f"no run {raw[key]!r} in this step; its runs: {', '.join(run_names)}")
+            if key != "run" and raw[key] == raw["run"]:
+                raise SpecError(key, "compares the run with itself; name another run")
 
     @property
     def label(self) -> str:
-        return f"{self.measure}:{self.rule}" if self.rule else self.measure
+        label = f"{self.measure}:{self.rule}" if self.rule else self.measure
+        return f"{self.run}: {label}" if self.run else label
 
-    def figures(self, records: Records, other_records: Callable[[str], Records]) -> list[Figure]:
-        """Every bound checked on a run's records; ``other_records(id)`` gives another step's run."""
-        value = measure_value(self.measure, records, self.rule)
+    def figures(self, records: Records, other_records: Callable[[str], Records],
+                run_records: Optional[Callable[[str], Records]] = None) -> list[Figure]:
+        """Every bound checked on a run's records; ``other_records(id)`` gives another step's run,
+        ``run_records(name)`` a run of this step when it compares runs (and then ``records`` is unused)."""
+        value = measure_value(self.measure, run_records(self.run) if self.run else records, self.rule)
         bounds = [("above", self.above, None), ("below", self.below, None)]
         for relation, step in (("above", self.above_step), ("below", self.below_step)):
             if step:
                 bounds.append((relation, measure_value(self.measure, other_records(step), self.rule), step))
+        for relation, run in (("above", self.above_run), ("below", self.below_run)):
+            if run:
+                bounds.append((relation, measure_value(self.measure, run_records(run), self.rule), run))
         if all(bound is None for _, bound, _ in bounds):
             bounds = [("above", 0.5, None)]  # a rule alone: it fires
         return [Figure(self.label, value, relation, bound, step,

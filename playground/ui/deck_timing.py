@@ -1,5 +1,5 @@
 """``playground lecture check --window``: each step of a deck opened in the window as a lecturer
-opens it (Right), timed from the key to the end of its run.
+opens it (Right), timed from the key to the end of its run (of all its runs, in a step that compares runs).
 
 The headless check says each phenomenon is there after the step's epochs; this says how long a room
 waits for it with the window drawing, the training process and its start-up included. Seconds on
@@ -42,12 +42,18 @@ def run_deck_timing(deck: Deck, out: TextIO = sys.stdout) -> float:
     def poll() -> None:
         number = window.lecture.index + 1
         took = time.monotonic() - opened[0]
-        ended = window.session.state == FINISHED and window._end is not None
+        runs = window.run_set
+        if window.lecture.step.runs:  # every run of the comparison
+            ended = runs.all_ended
+            reason, epoch = f"{len(runs.sessions)} runs ended", max(s.at_epoch for s in runs.sessions.values())
+        else:
+            ended = window.session.state == FINISHED and window._end is not None
+            reason, epoch = (window._end or {}).get("reason"), window.session.at_epoch
         if ended or took > STEP_LIMIT_S:
-            reason = window._end["reason"] if ended else f"not ended after {STEP_LIMIT_S:.0f} s"
+            reason = reason if ended else f"not ended after {STEP_LIMIT_S:.0f} s"
             times.append(took)
-            print(f"{number:>2} {window.lecture.step.id:<{width}}  {took:5.1f} s  {reason}, epoch "
-                  f"{window.session.at_epoch}", file=out, flush=True)
+            print(f"{number:>2} {window.lecture.step.id:<{width}}  {took:5.1f} s  {reason}, epoch {epoch}",
+                  file=out, flush=True)
             if number == len(deck.steps):
                 app.exit()
                 return

@@ -48,6 +48,10 @@ class RunSet(QObject):
         return RUN_COLORS[self.names.index(name) % len(RUN_COLORS)]
 
     @property
+    def all_ended(self) -> bool:
+        return bool(self.sessions) and len(self._ended) == len(self.sessions)
+
+    @property
     def running(self) -> bool:
         return any(session.state == RUNNING for session in self.sessions.values())
 

@@ -989,14 +989,19 @@ class MainWindow(QMainWindow):
 
     def open_step(self, step, number: int, total: int, card: bool) -> None:
         """A lecture step: its experiment (one step of the undo history), its plot tab, its card;
-        training starts at once if the step says so, so the phenomenon shows while it is explained."""
+        training starts at once if the step says so, so the phenomenon shows while it is explained.
+        A step that compares runs starts them side by side; any other ends a comparison under way."""
+        if not step.runs:
+            self.end_comparison()  # the keys drive this step's run, and no runs train unseen
         if not step.autoplay and self.session.state == RUNNING:
             self.toggle_play()  # the step opens paused, whatever ran before it
         self._load(step.experiment.copy(), f"Lecture step {number}: {step.title}")
+        if step.runs:
+            self.start_comparison(list(step.runs), step.compared, running=step.autoplay, title=step.title)
         self.show_tab(step.tab)
         self.card.show_step(number, total, step)
         self.card.setVisible(card)
-        if step.autoplay and self.session.state != RUNNING:
+        if step.autoplay and not step.runs and self.session.state != RUNNING:
             self.session.play()
         self.statusBar().showMessage(f"Step {number} of {total}: {step.title}", 8000)
 

@@ -27,9 +27,9 @@ LECTURE = [
     "inputs_raw", "inputs_standardized",
     "batchnorm_off", "batchnorm_on",
     "overfitting", "dropout",
-    "lr_too_low", "lr_good", "lr_too_high",
+    "lr_too_low", "lr_good", "lr_too_high", "lr_trio",
     "sgd_minibatch", "gd_full_batch",
-    "momentum", "nesterov", "adagrad", "rmsprop", "adam",
+    "momentum", "nesterov", "adagrad", "rmsprop", "adam", "optimizer_race",
     "decay_step", "decay_exponential", "decay_inverse_time",
     "lbfgs",
     "l1", "l2",
@@ -70,7 +70,7 @@ def test_shipped_step_has_a_card_and_an_expectation(step):
     assert 1 <= len(step.text) <= 3 and all(0 < len(line) <= CARD_LINE for line in step.text)
     assert step.watch.startswith("What to watch: ") and len(step.watch) <= CARD_LINE
     assert step.experiment.title == step.title
-    assert step.tab == ("activations" if step.id in HISTOGRAM_STEPS else "loss")
+    assert step.tab == ("activations" if step.id in HISTOGRAM_STEPS else "runs" if step.runs else "loss")
     assert step.autoplay
 
 
@@ -84,6 +84,20 @@ def test_comparisons_point_at_the_steps_they_should():
         assert against(optimizer, "train_loss") == {"sgd_minibatch"}, optimizer
     assert against("lr_too_low", "loss_drop") == {"lr_good"}
     assert against("transfer_linear_probe", "val_acc") == {"transfer_scratch"}
+
+
+def test_the_lr_trio_and_the_optimizer_race_are_runs_side_by_side():
+    """The three LR steps and the five optimizer steps again, overlaid: one step each whose runs
+    are the earlier steps' experiments."""
+    trio = DECK.step("lr_trio")
+    assert trio.compared == "optim.lr" and [name for name, _ in trio.runs] == ["lr=0.0001", "lr=0.1", "lr=3"]
+    assert dict(trio.runs)["lr=0.0001"].optim == DECK.step("lr_too_low").experiment.optim
+    assert dict(trio.runs)["lr=0.1"].optim == DECK.step("lr_good").experiment.optim
+    race = DECK.step("optimizer_race")
+    assert [exp.optim.name for _, exp in race.runs] == ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
+    assert all(exp.model == DECK.step("sgd_minibatch").experiment.model for _, exp in race.runs)
+    beaten = {e.run for e in race.expect if e.below_run == "sgd"}
+    assert beaten == {"momentum", "rmsprop", "adam"}
 
 
 def test_a_step_applies_its_set_to_its_preset():
@@ -198,7 +212,24 @@ def _error(tmp_path, deck) -> str:
     (_deck(_step("a"), _step("a")),
      'my_deck.json: step 2 ("a"): id: \'a\' is also the id of step 1'),
     (_deck(_step("a", tab="histograms")),
-     'my_deck.json: step 1 ("a"): tab: must be one of \'loss\', \'activations\', \'surfaces\', got \'histograms\''),
+     'my_deck.json: step 1 ("a"): tab: must be one of \'loss\', \'activations\', \'surfaces\', \'runs\', got'),
+    (_deck(_step("a", tab="runs")),
+     'my_deck.json: step 1 ("a"): tab: "runs" shows compared runs: give the step a "compare"'),
+    (_deck(_step("a", compare="optim.lr")),
+     'my_deck.json: step 1 ("a"): compare: wants PATH=V1,V2,..., got \'optim.lr\''),
+    (_deck(_step("a", compare="optim.lr=0.1")),
+     'my_deck.json: step 1 ("a"): compare: a comparison has 2 to 8 runs, got 1'),
+    (_deck(_step("a", compare="optim.lr=0.1,-1")),
+     'my_deck.json: step 1 ("a"): compare: run \'lr=-1\': optim.lr: must be > 0.0'),
+    (_deck(_step("a", compare="optim.lr=0.1,1", expect=[{"measure": "val_acc", "above": 0.5}])),
+     'my_deck.json: step 1 ("a"): expect[0].run: a step that compares runs measures one of them: lr=0.1, lr=1'),
+    (_deck(_step("a", compare="optim.lr=0.1,1", expect=[{"measure": "val_acc", "run": "lr=0.1", "above_run": "lr=3"}])),
+     'my_deck.json: step 1 ("a"): expect[0].above_run: no run \'lr=3\' in this step; its runs: lr=0.1, lr=1'),
+    (_deck(_step("a", expect=[{"measure": "val_acc", "run": "lr=0.1", "above": 0.5}])),
+     'my_deck.json: step 1 ("a"): expect[0].run: only a step that compares runs names a run'),
+    (_deck(_step("a", compare="optim.lr=0.1,1", expect=[{"measure": "val_acc", "run": "lr=1", "above": 0.5}]),
+           _step("b", expect=[{"measure": "val_acc", "above_step": "a"}])),
+     'my_deck.json: step 2 ("b"): expect[0].above_step: no step \'a\' in this deck that trains one run'),
     (_deck(_step("a", expect=[{"measure": ["val_acc"], "above": 0.5}])),
      'my_deck.json: step 1 ("a"): expect[0].measure: unknown measure [\'val_acc\']'),
     (_deck(_step("a", expect=[{"measure": "accuracy", "above": 0.5}])),
@@ -208,7 +239,7 @@ def _error(tmp_path, deck) -> str:
     (_deck(_step("a", expect=[{"measure": "val_acc", "below_step": "a"}])),
      'my_deck.json: step 1 ("a"): expect[0].below_step: compares the step with itself'),
     (_deck(_step("a", expect=[{"measure": "val_acc"}])),
-     'my_deck.json: step 1 ("a"): expect[0]: give at least one of below, above, below_step, above_step'),
+     'my_deck.json: step 1 ("a"): expect[0]: give at least one of below, above, below_step, above_step, below_run'),
     (_deck(_step("a", expect=[{"measure": "advice", "rule": "too_slow"}])),
      'my_deck.json: step 1 ("a"): expect[0].rule: unknown coach rule \'too_slow\''),
     (_deck(_step("a", expect=[{"measure": "gap", "below": 0.3, "rule": "overfitting"}])),

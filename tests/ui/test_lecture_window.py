@@ -234,7 +234,27 @@ def test_every_step_of_the_shipped_deck_opens_in_the_window(qtbot, settings):
         assert window.lecture.index == number - 1
         assert window.experiment.to_dict() == step.experiment.to_dict()
         assert window.card.title.text() == step.title and window.banner.level != "error"
+        assert window.run_set.names == [name for name, _ in step.runs]  # a comparison only in its own step
     wait_ready(qtbot, window)
+    window.session.pause()
+
+
+def test_a_step_that_compares_runs_trains_them_side_by_side_and_the_next_step_ends_them(qtbot, settings):
+    deck = load_deck("training_neural_networks")
+    window = open_window(qtbot, settings)
+    window.lecture.open("training_neural_networks")
+    trio = [step.id for step in deck.steps].index("lr_trio")
+    key(qtbot, window, Qt.Key.Key_9)  # step 9, then Right to it (step 15)
+    while window.lecture.index < trio:
+        key(qtbot, window, Qt.Key.Key_Right)
+    assert window.plot_tabs.currentIndex() == 3 and window.runs_view.title.text() == "Three learning rates side by side"
+    assert window.runs_view.shown() == ["lr=0.0001", "lr=0.1", "lr=3"] and window.session.state != RUNNING
+    qtbot.waitUntil(lambda: window.run_set.all_ended, timeout=WAIT_MS)  # autoplay: they train at once
+    assert window.history.runs[0].name.startswith("lr=") and any(r.end == "diverged" for r in window.history.runs)
+    sessions = list(window.run_set.sessions.values())
+    key(qtbot, window, Qt.Key.Key_Right)  # the next step: its own run again, the comparison's processes gone
+    assert not window.run_set.active and not any(s.alive for s in sessions)
+    assert window.plot_tabs.currentIndex() == 0 and window.session.state == RUNNING
     window.session.pause()
 
 

@@ -171,3 +171,25 @@ def test_each_log_axis_of_the_runs_tab_holds_the_runs_with_numbers_to_read(qtbot
         axis = view.plots[plot].getAxis("left")
         labelled = axis.tickValues(*view.plots[plot].viewRange()[1], axis.geometry().height())[0][1]
         assert len(labelled) >= 2, (plot, axis.geometry().height(), labelled)
+
+
+def test_a_run_that_diverged_says_so_in_the_legend_and_marks_its_last_loss(qtbot):
+    """LR 3 diverges in its first epoch: one finite point, no line to see. The legend says it and a
+    cross stands at its last finite loss."""
+    view = RunsPlots()
+    qtbot.addWidget(view)
+    view.show()
+    view.set_runs(["lr=0.1", "lr=3"], ["#d55e00", "#009e73"], "2 runs", epochs=10)
+    view.add("lr=0.1", [{"type": "epoch", "epoch": e, "train_loss": 2.3 / (e + 1), "val_loss": 2.3 / (e + 1),
+                         "val_acc": 0.5, "lr": 0.1} for e in range(3)])
+    view.add("lr=3", [{"type": "epoch", "epoch": 0, "train_loss": 2.3, "val_loss": 2.3, "val_acc": 0.1, "lr": 3.0},
+                      {"type": "epoch", "epoch": 1, "train_loss": float("nan"), "val_loss": float("nan"),
+                       "val_acc": 0.1, "lr": 3.0},
+                      {"type": "end", "reason": "diverged"}])
+    qtbot.waitUntil(lambda: view.frames > 0)
+    assert view.boxes["lr=3"].text() == "lr=3: diverged" and view.boxes["lr=0.1"].text() == "lr=0.1"
+    x, y = view._runs["lr=3"].cross.getOriginalDataset()
+    assert list(x) == [0] and list(y) == [2.3]
+    assert view._runs["lr=0.1"].cross.getOriginalDataset() == (None, None)  # no cross on a run that did not diverge
+    view.boxes["lr=3"].setChecked(False)
+    assert not view._runs["lr=3"].cross.isVisible() and view.shown() == ["lr=0.1"]

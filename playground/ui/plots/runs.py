@@ -42,6 +42,10 @@ class _Run:
                 curve.setPen(style.pen(color, style.LINE_WIDTH - 1, Qt.PenStyle.DashLine))
             curve.opts["antialias"] = False  # up to 40 thick curves redrawn 30 times a second: the races' cores
             self.curves[field] = curve
+        # a cross where the loss was last finite: a run that diverged at once has no line to show
+        self.cross = plots["loss"].plot([], [], pen=None, symbol="x", symbolSize=18, symbolBrush=color,
+                                        symbolPen=style.pen(color, 2))
+        self.diverged = False
         self.dirty = False
 
     def add(self, records: list[dict]) -> None:
@@ -50,7 +54,9 @@ class _Run:
             self.history.append(style.column_block(epochs, FIELDS))
             self.dirty = True
         for record in records:
-            if record["type"] == "ready":
+            if record["type"] == "end" and record.get("reason") == "diverged":
+                self.diverged = self.dirty = True
+            elif record["type"] == "ready":
                 self.steps_per_epoch = max(int(record["steps_per_epoch"]), 1)
             elif record["type"] == "probe":
                 ratios = [layer["update_ratio"] for layer in record["layers"] if layer.get("update_ratio")]
@@ -66,15 +72,21 @@ class _Run:
                 curve.setData(self.ratios.column(0), self.ratios.column(1))
             else:
                 curve.setData(x, self.history.column(COLUMN[field]))
+        if self.diverged:
+            losses = self.history.column(COLUMN["train_loss"])
+            finite = np.flatnonzero(np.isfinite(losses) & (losses > 0))
+            if finite.size:
+                self.cross.setData(x[finite[-1:]], losses[finite[-1:]])
         self.dirty = False
 
     def set_shown(self, shown: bool) -> None:
-        for curve in self.curves.values():
+        for curve in (*self.curves.values(), self.cross):
             curve.setVisible(shown)
 
     def remove(self, plots: dict[str, pg.PlotItem]) -> None:
         for (plot, _, _), curve in zip(CURVES, self.curves.values()):
             plots[plot].removeItem(curve)
+        plots["loss"].removeItem(self.cross)
 
 
 class RunsPlots(QWidget):
@@ -153,6 +165,8 @@ class RunsPlots(QWidget):
         run = self._runs.get(name)
         if run is not None:
             run.add(records)
+            if run.diverged:
+                self.boxes[name].setText(f"{name}: diverged")
 
     def set_shown(self, name: str, shown: bool) -> None:
         self._runs[name].set_shown(shown)

@@ -166,7 +166,7 @@ class LogAxis(CompactAxis):
         if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo and size > 0):
             return []
         per_decade = size / (hi - lo)
-        room = self._room(["0.0005"])
+        room = self._metrics().height() * 1.25  # a quarter line between two: a short axis keeps two numbers
         # no label cut in half at the bottom of a short axis, over the x axis' numbers; at the top
         # it may stand out half its height (pyqtgraph draws 15 px past the end), beside the title
         inner = room / 3 / per_decade
