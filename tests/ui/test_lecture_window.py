@@ -305,3 +305,17 @@ def test_the_loss_surfaces_tab_races_and_its_process_ends_with_the_window(qtbot,
     assert paths.alive
     window.close()
     assert not paths.alive
+
+
+def test_a_step_opened_while_presenting_keeps_its_output_header_whole(qtbot, settings):
+    """Found walking the deck at 150 %: a digits step opened after a 2D one sized its output column
+    for the desk font, and "Output" showed as "Outpu"."""
+    window = open_window(qtbot, settings)
+    window.lecture.open("training_neural_networks")  # step 1: a 2D problem
+    window.presentation.enter()
+    qtbot.waitUntil(lambda: window.presentation.active)
+    window.lecture.go([step.id for step in window.lecture.deck.steps].index("lr_good"))  # the digits, 10 classes
+    column = window.network_panel.output_column
+    header = column.header.parentWidget()
+    qtbot.waitUntil(lambda: column.width() >= header.sizeHint().width())
+    window.presentation.leave()

@@ -221,7 +221,7 @@ class NetworkCanvas(QWidget):
                 p.setBrush(color)
                 p.drawRoundedRect(QRectF(column.geometry()), 5, 5)
         self._paint_groups(p)
-        if self.dashed is not None:
+        if self.dashed is not None and not self.dashed.isHidden():  # hidden while presenting: no empty frame
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.setPen(QPen(GRID_LINE, 1.2, Qt.PenStyle.DashLine))
             p.drawRoundedRect(QRectF(self.dashed.geometry()).adjusted(1, 1, -1, -1), 6, 6)

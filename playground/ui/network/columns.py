@@ -145,8 +145,10 @@ class Column(QWidget):
         return label
 
     def fit_width(self, content: int) -> None:
-        """As wide as its kind's default, or as ``content`` needs (labels beside nodes)."""
-        self.setFixedWidth(max(round(WIDTH.get(self.kind, 0) * self.scale), content + 6))
+        """As wide as its kind's default, or as ``content`` needs (labels beside nodes), or as its
+        header ("Output" in presentation mode's larger font: a step opened there cut it to "Outpu")."""
+        header = self.header.parentWidget().sizeHint().width() + 6
+        self.setFixedWidth(max(round(WIDTH.get(self.kind, 0) * self.scale), content + 6, header))
 
     def row(self, widget: QWidget) -> QWidget:
         """A control in the settings rows, as wide as the column."""
