@@ -67,6 +67,11 @@ def _finite(value) -> Optional[float]:
     return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
 
 
+def history_beside(experiment_file: Path) -> Path:
+    """Where an experiment file's runs are saved with it: ``lr_trio.json`` -> ``lr_trio.runs.json``."""
+    return experiment_file.with_name(f"{experiment_file.stem}.runs.json")
+
+
 def save_history(runs: list[FinishedRun], path: Path) -> None:
     path.write_text(json.dumps({"format": FORMAT, "runs": [run.to_dict() for run in runs]}), encoding="utf-8")
 

@@ -31,7 +31,7 @@ from playground.core.compare import comparison_info, comparison_names, load_comp
 from playground.core.errors import SpecError
 from playground.core.lecture import DeckError, deck_names, load_deck
 from playground.core.presets import load_experiment, preset_names
-from playground.core.run_history import from_records, load_history, save_history
+from playground.core.run_history import from_records, history_beside, load_history, save_history
 from playground.core.spec import Experiment
 from playground.ui.banner import Banner
 from playground.ui.comparison import ScratchComparison
@@ -750,6 +750,9 @@ class MainWindow(QMainWindow):
             return False
         self.settings.setValue("last_dir", str(path.parent))
         self.statusBar().showMessage(f"Opened {path}. Ctrl+Z goes back to what you had.", 8000)
+        beside = history_beside(path)
+        if path.suffix == ".json" and beside.is_file():  # saved with it: its runs come back to the list
+            self.open_history_path(beside)
         return True
 
     def save_file(self) -> None:
@@ -763,12 +766,19 @@ class MainWindow(QMainWindow):
         if path.suffix == ".safetensors":
             self.session.save_checkpoint(path)  # the training process says when it is written
             return True
+        path = path if path.suffix else path.with_suffix(".json")
         try:
-            self.experiment.save(path if path.suffix else path.with_suffix(".json"))
+            self.experiment.save(path)
         except OSError as e:
             self.statusBar().showMessage(f"Could not save {path}: {e}", 15000)
             return False
         self.statusBar().showMessage(f"Saved {path}", 8000)
+        runs, beside = len(self.history.runs), history_beside(path)
+        if runs and self.ask("Save the finished runs too?",
+                             f"The Runs list holds {runs} finished run{'s' * (runs > 1)}. Save {'them' if runs > 1 else 'it'} "
+                             f"beside the experiment, as {beside.name}? Opening the experiment brings them back.",
+                             "Save the runs too", "Only the experiment"):
+            return self.save_history_path(beside)
         return True
 
     def export_script_file(self) -> None:

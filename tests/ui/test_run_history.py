@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from playground.core.compare import vary
 from playground.ui.session import FINISHED
-from tests.ui.window_helpers import WAIT_MS, Recorder, open_window
+from tests.ui.window_helpers import WAIT_MS, Recorder, ask_answers, open_window
 
 EPOCHS = 3
 
@@ -89,3 +89,25 @@ def test_a_comparisons_runs_land_in_the_history(qtbot, settings):
     qtbot.waitUntil(lambda: len(window.history.runs) == 2, timeout=WAIT_MS)
     assert sorted(run.name.split(" ")[0] for run in window.history.runs) == ["adam", "sgd"]
     assert all(run.curves["epoch"][-1] == EPOCHS for run in window.history.runs)
+
+
+def test_saving_the_experiment_saves_its_runs_beside_it_when_asked_and_opening_brings_them_back(
+        qtbot, settings, tmp_path):
+    window = open_window(qtbot, settings)
+    finish_a_run(qtbot, window, {"optim.name": "adam"})
+    asked = ask_answers(window, False)
+    assert window.save_path(tmp_path / "plain.json")
+    assert "1 finished run" in asked[0] and not (tmp_path / "plain.runs.json").exists()  # not asked for: not written
+    ask_answers(window, True)
+    assert window.save_path(tmp_path / "mine.json")
+    assert (tmp_path / "mine.runs.json").is_file()
+    saved = [(run.name, run.settings, run.curves) for run in window.history.runs]
+
+    other = open_window(qtbot, settings)  # another session: an empty list
+    assert other.open_path(tmp_path / "mine.json")
+    assert [(run.name, run.settings, run.curves) for run in other.history.runs] == saved
+    assert other.experiment.to_dict() == window.experiment.to_dict()
+    (tmp_path / "mine.runs.json").write_text("{not json")  # a broken history: the experiment still opens
+    third = open_window(qtbot, settings)
+    assert third.open_path(tmp_path / "mine.json") and not third.history.runs
+    assert "mine.runs.json" in third.banner.message()
