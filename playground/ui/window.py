@@ -774,9 +774,10 @@ class MainWindow(QMainWindow):
             return False
         self.statusBar().showMessage(f"Saved {path}", 8000)
         runs, beside = len(self.history.runs), history_beside(path)
+        them = "them" if runs > 1 else "it"
         if runs and self.ask("Save the finished runs too?",
-                             f"The Runs list holds {runs} finished run{'s' * (runs > 1)}. Save {'them' if runs > 1 else 'it'} "
-                             f"beside the experiment, as {beside.name}? Opening the experiment brings them back.",
+                             f"The Runs list holds {runs} finished run{'s' * (runs > 1)}. Save {them} beside the "
+                             f"experiment, as {beside.name}? Opening the experiment brings {them} back.",
                              "Save the runs too", "Only the experiment"):
             return self.save_history_path(beside)
         return True
