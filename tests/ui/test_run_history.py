@@ -46,8 +46,10 @@ def test_a_pinned_run_stays_under_the_next_runs_curves_until_unpinned_or_deleted
     assert window.history.runs[1] is first and window.history.pinned_runs() == [first]
     assert len(window.metrics.baseline_data(first.name, "train_loss")[0]) == EPOCHS + 1
     assert len(window.metrics.curve_data("train_loss")[0]) == EPOCHS + 1  # and the live run drawn above it
+    title = window.metrics.loss_plot.getPlotItem().titleLabel
+    assert "pinned" in title.text  # the legend says what the pale lines are
     window.history.pin(first, False)
-    assert window.metrics._baselines == []
+    assert window.metrics._baselines == [] and "pinned" not in title.text
     window.history.pin(first)
     window.history.select(first)
     qtbot.mouseClick(window.history.delete_button, Qt.MouseButton.LeftButton)

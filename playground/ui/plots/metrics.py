@@ -245,6 +245,7 @@ class MetricsPlots(QWidget):
                 curve.setZValue(-2)  # under the batch losses and the live curves
                 curves.append((curve, item))
             self._baseline_curves.append(curves)
+        self._loss_title()
         self._draw_baselines()
         self._redraw_all()
 
@@ -375,6 +376,10 @@ class MetricsPlots(QWidget):
         batch = f'<span style="color:{BATCH_COLOR}">&#9472;&#9472;</span>&nbsp;batches'
         if self._companion_name:
             batch += f"&nbsp;&nbsp;&nbsp; - - -&nbsp;{self._companion_name}"
+        if self._baselines:  # the pale lines are runs of the Runs list, in their colours there
+            marks = "".join(f'<span style="color:{pale(color).name()}">&#9472;&#9472;</span>'
+                            for _, color, _ in self._baselines)
+            batch += f"&nbsp;&nbsp;&nbsp; {marks}&nbsp;pinned"
         self.loss_plot.getPlotItem().setTitle(
             f'Loss&nbsp;&nbsp;&nbsp;<span style="font-weight:normal; font-size:{style.TICK_PT}pt">'
             f"{legend}&nbsp;&nbsp;&nbsp; {batch}</span>",
