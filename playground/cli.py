@@ -521,7 +521,9 @@ def _comparison_table(result) -> str:
              for row in [header, *rows]]
     workers = min(result.workers, len(result.runs))
     lines.append(f"{len(result.runs)} runs in {result.seconds:.1f} s on {workers} worker(s); one after another "
-                 f"they take {result.run_seconds:.1f} s: {result.speedup:.2f}x as fast")
+                 f"they take {result.run_seconds:.1f} s: {result.speedup:.2f}x as fast"
+                 + (" (runs this short wait mostly for the workers to start: torch imports in about 2 s)"
+                    if result.speedup < 1 else ""))
     return "\n".join(lines)
 
 

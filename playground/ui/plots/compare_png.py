@@ -41,11 +41,13 @@ class LossAxis(pg.AxisItem):
 
 
 def read_runs(paths: list[Path]) -> list[tuple[str, list[dict]]]:
-    """(run name, epoch records) of each metrics.jsonl."""
+    """(run name, epoch records) of each metrics.jsonl; a run that diverged is named so."""
     runs = []
     for path in paths:
         records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         name = next((r["run"] for r in records if r.get("run") is not None), path.parent.name)
+        if any(r["type"] == "end" and r.get("reason") == "diverged" for r in records):
+            name += ": diverged"
         runs.append((name, [r for r in records if r["type"] == "epoch"]))
     return runs
 
@@ -67,6 +69,10 @@ def comparison_plot(runs: list[tuple[str, list[dict]]]) -> pg.PlotWidget:
             if np.isfinite(y).any():
                 item.addItem(pg.PlotDataItem(x, y, pen=style.pen(color, style.LINE_WIDTH, line), name=label,
                                              antialias=True, connect="finite"))
+            if label and name.endswith(": diverged") and np.isfinite(y).any():  # one point draws no line
+                last = np.flatnonzero(np.isfinite(y))[-1]
+                item.addItem(pg.PlotDataItem(x[last:last + 1], y[last:last + 1], pen=None, symbol="x",
+                                             symbolSize=16, symbolBrush=color, symbolPen=style.pen(color, 2)))
     return plot
 
 
