@@ -35,6 +35,7 @@ from playground.core.run_history import from_records, history_beside, load_histo
 from playground.core.spec import Experiment
 from playground.ui.banner import Banner
 from playground.ui.comparison import ScratchComparison
+from playground.ui.fitting_scroll import FittingScrollArea
 from playground.ui.data_panel import DataPanel
 from playground.ui.history_panel import HistoryPanel
 from playground.ui.lecture_card import LectureCard
@@ -172,13 +173,9 @@ class MainWindow(QMainWindow):
                                         "diagnostics for initialization and learning rate")
         self.runs_view = RunsPlots()
         self.surfaces: Optional[SurfaceView] = None  # made when its tab is first shown: most sessions never do
-        # scrolled where the tab is narrower than its controls: it never widens the window
-        # no scroll area: one would size the view to its preferred height (its wrapped tip label asks
-        # for height-for-width), twice what a 1280x720 window has, and hide the legend below a scroll
-        self.surface_tab = QWidget()
-        self.surface_tab.setObjectName("surface_tab")
-        QVBoxLayout(self.surface_tab).setContentsMargins(0, 0, 0, 0)
-        self.plot_tabs.addTab(self.surface_tab, "Surfaces")
+        # fitted to the tab, scrolled only where the tab is smaller than its controls: it never widens the window
+        self.surface_scroll = FittingScrollArea("surface_scroll")
+        self.plot_tabs.addTab(self.surface_scroll, "Surfaces")
         self.plot_tabs.currentChanged.connect(self._make_surfaces)
         self.plot_tabs.setTabToolTip(2, "The optimizers racing over two-parameter loss surfaces (a ravine, a saddle, "
                                         "Rosenbrock, a local minimum): the lecture's animated figure, with the "
@@ -526,8 +523,7 @@ class MainWindow(QMainWindow):
         if index != TABS["surfaces"] or self.surfaces is not None:
             return
         self.surfaces = SurfaceView()
-        self.surface_tab.layout().addWidget(self.surfaces)
-        self.surfaces.show()  # a child added to a shown widget stays hidden until told
+        self.surface_scroll.setWidget(self.surfaces)
         add_picture_actions(self.surfaces.plot, self, lambda parent: self._ask_picture_path(parent))
 
     def _fit_toolbar(self) -> None:

@@ -186,3 +186,5 @@ def test_the_whole_view_fits_the_tab_of_a_1280x720_window(qtbot, settings):
         corner = widget.mapTo(tab, widget.rect().bottomRight())
         assert widget.isVisible() and inside.contains(corner), (widget.objectName(), corner, inside)
     assert window.surfaces.plot.height() >= 120
+    # and where the tab is smaller than the view's controls, it scrolls instead of widening the window
+    assert window.plot_tabs.minimumSizeHint().width() < window.surfaces.minimumSizeHint().width()
