@@ -45,7 +45,8 @@ def run_deck_timing(deck: Deck, out: TextIO = sys.stdout) -> float:
         runs = window.run_set
         if window.lecture.step.runs:  # every run of the comparison
             ended = runs.all_ended
-            reason, epoch = f"{len(runs.sessions)} runs ended", max(s.at_epoch for s in runs.sessions.values())
+            reason = f"{len(runs.sessions)} runs ended"
+            epoch = max((session.at_epoch for session in runs.sessions.values()), default=0)
         else:
             ended = window.session.state == FINISHED and window._end is not None
             reason, epoch = (window._end or {}).get("reason"), window.session.at_epoch
