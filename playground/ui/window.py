@@ -173,6 +173,7 @@ class MainWindow(QMainWindow):
                                         "diagnostics for initialization and learning rate")
         self.runs_view = RunsPlots()
         self.surfaces: Optional[SurfaceView] = None  # made when its tab is first shown: most sessions never do
+        self._histories_read: set[Path] = set()  # the runs files read beside opened experiments
         # fitted to the tab, scrolled only where the tab is smaller than its controls: it never widens the window
         self.surface_scroll = FittingScrollArea("surface_scroll")
         self.plot_tabs.addTab(self.surface_scroll, "Surfaces")
@@ -747,8 +748,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue("last_dir", str(path.parent))
         self.statusBar().showMessage(f"Opened {path}. Ctrl+Z goes back to what you had.", 8000)
         beside = history_beside(path)
-        if path.suffix == ".json" and beside.is_file():  # saved with it: its runs come back to the list
-            self.open_history_path(beside)
+        if path.suffix == ".json" and beside.is_file() and beside.resolve() not in self._histories_read:
+            if self.open_history_path(beside):  # saved with it: its runs come back to the list, once
+                self._histories_read.add(beside.resolve())
         return True
 
     def save_file(self) -> None:
@@ -775,6 +777,7 @@ class MainWindow(QMainWindow):
                              f"The Runs list holds {runs} finished run{'s' * (runs > 1)}. Save {them} beside the "
                              f"experiment, as {beside.name}? Opening the experiment brings {them} back.",
                              "Save the runs too", "Only the experiment"):
+            self._histories_read.add(beside.resolve())  # they are in the list already
             return self.save_history_path(beside)
         return True
 

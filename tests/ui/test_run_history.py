@@ -108,6 +108,8 @@ def test_saving_the_experiment_saves_its_runs_beside_it_when_asked_and_opening_b
     other = open_window(qtbot, settings)  # another session: an empty list
     assert other.open_path(tmp_path / "mine.json")
     assert [(run.name, run.settings, run.curves) for run in other.history.runs] == saved
+    assert other.open_path(tmp_path / "mine.json")  # opened again: its runs are listed once
+    assert len(other.history.runs) == len(saved)
     assert other.experiment.to_dict() == window.experiment.to_dict()
     (tmp_path / "mine.runs.json").write_text("{not json")  # a broken history: the experiment still opens
     third = open_window(qtbot, settings)
