@@ -7,6 +7,7 @@ out twice as tall as a 1280x720 window's tab, its legend and tip below the fold.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QScrollArea
 
 
@@ -35,3 +36,9 @@ class FittingScrollArea(QScrollArea):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.fit()
+
+    def eventFilter(self, watched, event) -> bool:
+        """The widget's minimum changed (a larger font in presentation mode, Ctrl++): fit it again."""
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.fit()
+        return super().eventFilter(watched, event)
