@@ -173,8 +173,8 @@ def test_a_shipped_comparison_by_name_on_the_command_line(playground, tmp_path):
     assert code == 0, stderr
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["lr=0.0001", "lr=0.1", "lr=3"]
     assert "diverged" in stdout.splitlines()[3]  # lr=3, the table's third run
-    runs = dict(read_runs([tmp_path / name / "metrics.jsonl" for name in ("lr=0.1", "lr=3")]))
-    assert list(runs) == ["lr=0.1", "lr=3: diverged"]  # the PNG's legend: a line too short to see is named
+    runs = read_runs([tmp_path / name / "metrics.jsonl" for name in ("lr=0.1", "lr=3")])
+    assert [run.label for run in runs] == ["lr=0.1", "lr=3: diverged"]  # the PNG's legend: a line too short to see is named
     with Image.open(tmp_path / "compare.png") as image:  # and marked, up where its loss began (the legend is low)
         pixels = {image.getpixel((x, y))[:3] for x in range(0, image.width, 2) for y in range(0, image.height // 3)}
     assert tuple(int(RUN_COLORS[2][i:i + 2], 16) for i in (1, 3, 5)) in pixels

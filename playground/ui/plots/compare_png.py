@@ -12,6 +12,7 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pyqtgraph as pg
@@ -40,19 +41,29 @@ class LossAxis(pg.AxisItem):
         return [s if round(10 ** (v - math.floor(v))) in (1, 2, 5, 10) else "" for v, s in zip(values, strings)]
 
 
-def read_runs(paths: list[Path]) -> list[tuple[str, list[dict]]]:
-    """(run name, epoch records) of each metrics.jsonl; a run that diverged is named so."""
+class PlottedRun(NamedTuple):
+    name: str
+    epochs: list[dict]  # its epoch records
+    diverged: bool = False
+
+    @property
+    def label(self) -> str:
+        """The legend's: a run that diverged at once draws no line, so its name says it."""
+        return f"{self.name}: diverged" if self.diverged else self.name
+
+
+def read_runs(paths: list[Path]) -> list[PlottedRun]:
+    """Each metrics.jsonl's run."""
     runs = []
     for path in paths:
         records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         name = next((r["run"] for r in records if r.get("run") is not None), path.parent.name)
-        if any(r["type"] == "end" and r.get("reason") == "diverged" for r in records):
-            name += ": diverged"
-        runs.append((name, [r for r in records if r["type"] == "epoch"]))
+        diverged = any(r["type"] == "end" and r.get("reason") == "diverged" for r in records)
+        runs.append(PlottedRun(name, [r for r in records if r["type"] == "epoch"], diverged))
     return runs
 
 
-def comparison_plot(runs: list[tuple[str, list[dict]]]) -> pg.PlotWidget:
+def comparison_plot(runs: list[PlottedRun]) -> pg.PlotWidget:
     plot = pg.PlotWidget(background=style.BACKGROUND, axisItems={"left": LossAxis("left")})
     item = plot.getPlotItem()
     style.style_plot(item, "Loss of each run: training solid, validation dashed", "epoch", "loss (log scale)")
@@ -61,22 +72,23 @@ def comparison_plot(runs: list[tuple[str, list[dict]]]) -> pg.PlotWidget:
     item.addLegend(offset=(12, -12),  # bottom left: losses fall to the right
                    labelTextColor=colors.TEXT, labelTextSize=f"{style.TICK_PT}pt",
                    brush=pg.mkBrush(255, 255, 255, 230), pen=pg.mkPen(colors.MUTED, width=1))
-    for index, (name, epochs) in enumerate(runs):
+    for index, run in enumerate(runs):
         color = RUN_COLORS[index % len(RUN_COLORS)]
-        x = np.array([r["epoch"] for r in epochs], dtype=float)
-        for key, line, label in (("train_loss", Qt.PenStyle.SolidLine, name), ("val_loss", Qt.PenStyle.DashLine, None)):
-            y = np.array([np.nan if r.get(key) is None else max(r[key], FLOOR) for r in epochs], dtype=float)
+        x = np.array([r["epoch"] for r in run.epochs], dtype=float)
+        for key, line, label in (("train_loss", Qt.PenStyle.SolidLine, run.label),
+                                 ("val_loss", Qt.PenStyle.DashLine, None)):
+            y = np.array([np.nan if r.get(key) is None else max(r[key], FLOOR) for r in run.epochs], dtype=float)
             if np.isfinite(y).any():
                 item.addItem(pg.PlotDataItem(x, y, pen=style.pen(color, style.LINE_WIDTH, line), name=label,
                                              antialias=True, connect="finite"))
-            if label and name.endswith(": diverged") and np.isfinite(y).any():  # one point draws no line
+            if label and run.diverged and np.isfinite(y).any():  # a cross at its last loss: one point draws no line
                 last = np.flatnonzero(np.isfinite(y))[-1]
                 item.addItem(pg.PlotDataItem(x[last:last + 1], y[last:last + 1], pen=None, symbol="x",
                                              symbolSize=16, symbolBrush=color, symbolPen=style.pen(color, 2)))
     return plot
 
 
-def save_png(runs: list[tuple[str, list[dict]]], path: Path, size: tuple[int, int] = SIZE) -> None:
+def save_png(runs: list[PlottedRun], path: Path, size: tuple[int, int] = SIZE) -> None:
     from pyqtgraph.exporters import ImageExporter
 
     plot = comparison_plot(runs)
