@@ -193,3 +193,21 @@ def test_a_run_that_diverged_says_so_in_the_legend_and_marks_its_last_loss(qtbot
     assert view._runs["lr=0.1"].cross.getOriginalDataset() == (None, None)  # no cross on a run that did not diverge
     view.boxes["lr=3"].setChecked(False)
     assert not view._runs["lr=3"].cross.isVisible() and view.shown() == ["lr=0.1"]
+
+
+def test_runs_at_one_lr_draw_it_inside_the_axis_with_its_number(qtbot):
+    """An optimizer race from a preset with an explicit LR: every run at 0.01. The line sat on the
+    axis' bottom edge under a lone label, 0.02."""
+    view = RunsPlots()
+    qtbot.addWidget(view)
+    view.resize(570, 300)
+    view.show()
+    view.set_runs(["sgd", "adam"], ["#0072b2", "#e69f00"], "2 runs", epochs=3)
+    for name in ("sgd", "adam"):
+        view.add(name, [{"type": "epoch", "epoch": e, "train_loss": 0.5, "val_loss": 0.5, "val_acc": 0.5, "lr": 0.01}
+                        for e in range(4)])
+    qtbot.waitUntil(lambda: view.frames > 0)
+    low, high = view.plots["lr"].viewRange()[1]
+    assert low < -2.2 and high > -1.8  # 0.005 to 0.02: 0.01 in the middle, not on an edge
+    axis = view.plots["lr"].getAxis("left")
+    assert -2.0 in axis.tickValues(low, high, axis.geometry().height())[0][1]  # "0.01" is written beside it

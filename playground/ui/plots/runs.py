@@ -216,8 +216,8 @@ class RunsPlots(QWidget):
         if not values.size:
             return
         span = (_mark(float(values.min()), below=True), _mark(float(values.max()), below=False))
-        if span[1] <= span[0]:
-            span = (span[0], _mark(10 ** span[0] * 1.5, below=False))
+        if span[1] <= span[0]:  # one value on a mark (every run at LR 0.01): the marks on either side
+            span = (_mark(10 ** span[0] / 1.5, below=True), _mark(10 ** span[0] * 1.5, below=False))
         if span != self._spans.get(plot):
             self._spans[plot] = span
             self.plots[plot].setYRange(*span, padding=0.05)  # a constant LR off the frame
